@@ -1,0 +1,35 @@
+/**
+ * Shared entry point of the command-line tasks: one clear line on stderr and a non-zero exit on
+ * failure, never a stack trace for an expected error.
+ *
+ * @module
+ */
+
+/** Errors whose message is the whole story (bad input, missing table, violated invariant). */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/**
+ * Runs a task's main function; on error prints one line to stderr and exits with status 1.
+ * Set `LEDGER_DEBUG=1` to see the stack as well.
+ *
+ * @example
+ * ```ts ignore
+ * await runMain(async () => { console.log("work"); });
+ * ```
+ */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (e) {
+    const err = e as Error;
+    const line = (err?.message ?? String(e)).split("\n")[0];
+    console.error(`error: ${line}`);
+    if (Deno.env.get("LEDGER_DEBUG")) console.error(err?.stack);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,550 @@
+/**
+ * Site configuration: loading and validating `etc/sites.yaml` (DESIGN §3).
+ *
+ * Every error names the file, the line and the key, and says what was expected and what was
+ * found. Secrets come only from `${ENV_VAR}` references; {@linkcode maskUri} hides them again
+ * wherever a URI is shown.
+ *
+ * YAML is parsed with `npm:yaml` because JSR (and so `jsr:@std/yaml`) is not reachable from the
+ * machines this project runs on.
+ *
+ * @module
+ */
+import { isMap, isScalar, LineCounter, type Node as YamlNode, parseDocument } from "yaml";
+import { isAbsolute, resolve } from "node:path";
+import { type SchemaName, SCHEMAS } from "./registry.ts";
+
+/** How the legacy `node_maintenance` table is read (its schema is not public, DESIGN §4). */
+export type MaintenanceMapping =
+  | { layout: "daily"; host: string; date: string; hours?: string }
+  | { layout: "windows"; host: string; start: string; end: string };
+
+/** One validated site. */
+export interface SiteConfig {
+  /** Key of the site in the file (`demo`, `tacc`, ...). */
+  readonly key: string;
+  /** Display name (`CHI@TACC`). */
+  readonly siteName: string;
+  /**
+   * Database URI per logical schema, secrets resolved; a schema without a URI is absent at the
+   * site and its tables are reported missing. Never log these: see {@linkcode maskUri}.
+   */
+  readonly dbUris: Readonly<Partial<Record<SchemaName, string>>>;
+  /** Absolute directory of the parquet snapshots. */
+  readonly inputDir: string;
+  /** Absolute directory of the outputs. */
+  readonly outputDir: string;
+  /** Date before which pool membership is unknown, as `YYYY-MM-DD`, or undefined. */
+  readonly blazarCoverageStart?: string;
+  /** Column mapping of `chameleon_usage.node_maintenance`. */
+  readonly maintenance: MaintenanceMapping;
+}
+
+/** The whole validated file. */
+export interface SitesConfig {
+  /** Absolute path of the file that was loaded. */
+  readonly path: string;
+  /** Sites by key, in file order. */
+  readonly sites: ReadonlyMap<string, SiteConfig>;
+}
+
+/** A configuration error; its message starts with `file:line:`. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The mapping the demo site's generator writes, used when a site sets none. */
+export const DEFAULT_MAINTENANCE: MaintenanceMapping = {
+  layout: "daily",
+  host: "node_name",
+  date: "date",
+  hours: "hours",
+};
+
+const SITE_KEYS = [
+  "site_name",
+  "db_uri",
+  "db_uris",
+  "input_dir",
+  "output_dir",
+  "blazar_coverage_start",
+  "legacy",
+] as const;
+const LEGACY_KEYS = ["node_maintenance"] as const;
+const DAILY_KEYS = ["layout", "host", "date", "hours"] as const;
+const WINDOW_KEYS = ["layout", "host", "start", "end"] as const;
+const URI_SCHEMES = ["mysql:", "mariadb:", "postgres:", "postgresql:", "duckdb:"];
+
+interface Ctx {
+  file: string;
+  lines: LineCounter;
+  env: (name: string) => string | undefined;
+}
+
+function lineOf(ctx: Ctx, node: YamlNode | null | undefined): number {
+  const offset = node?.range?.[0] ?? 0;
+  return ctx.lines.linePos(offset).line;
+}
+
+function fail(ctx: Ctx, node: YamlNode | null | undefined, message: string): never {
+  throw new ConfigError(`${ctx.file}:${lineOf(ctx, node)}: ${message}`);
+}
+
+function entries(
+  ctx: Ctx,
+  node: YamlNode | null | undefined,
+  what: string,
+): [string, YamlNode | null, YamlNode][] {
+  if (!isMap(node)) fail(ctx, node, `Cannot read ${what}: expected a mapping, found ${kind(node)}`);
+  return node.items.map((pair) => {
+    const k = pair.key as YamlNode;
+    if (!isScalar(k) || typeof k.value !== "string") {
+      fail(ctx, k, `Cannot read ${what}: expected string keys, found ${kind(k)}`);
+    }
+    return [k.value, (pair.value ?? null) as YamlNode | null, k];
+  });
+}
+
+function kind(node: YamlNode | null | undefined): string {
+  if (node === null || node === undefined) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isScalar(node)) {
+    const v = node.value;
+    return v === null ? "null" : `${typeof v} ${JSON.stringify(v)}`;
+  }
+  return "a list";
+}
+
+function checkKeys(
+  ctx: Ctx,
+  items: [string, YamlNode | null, YamlNode][],
+  allowed: readonly string[],
+  what: string,
+) {
+  for (const [k, , keyNode] of items) {
+    if (!allowed.includes(k)) {
+      fail(
+        ctx,
+        keyNode,
+        `Cannot load ${what}: unknown key "${k}" (expected one of ${allowed.join(", ")})`,
+      );
+    }
+  }
+}
+
+function interpolate(ctx: Ctx, node: YamlNode, raw: string, what: string): string {
+  return raw.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      fail(
+        ctx,
+        node,
+        `Cannot load ${what}: "\${${name}}" is not a valid environment variable name`,
+      );
+    }
+    const value = ctx.env(name);
+    if (value === undefined) {
+      fail(ctx, node, `Cannot load ${what}: environment variable "${name}" is not set`);
+    }
+    return value;
+  });
+}
+
+function str(ctx: Ctx, node: YamlNode | null, what: string): string {
+  if (!isScalar(node) || typeof node.value !== "string" || node.value === "") {
+    fail(ctx, node, `Cannot load ${what}: expected a non-empty string, found ${kind(node)}`);
+  }
+  return interpolate(ctx, node, node.value, what);
+}
+
+function checkUri(ctx: Ctx, node: YamlNode | null, uri: string, what: string): string {
+  if (!URI_SCHEMES.some((s) => uri.startsWith(s))) {
+    fail(
+      ctx,
+      node,
+      `Cannot load ${what}: expected a URI starting with ${URI_SCHEMES.join(", ")}, found "${
+        maskUri(uri)
+      }"`,
+    );
+  }
+  return uri;
+}
+
+function dir(value: string | undefined, fallback: string, cwd: string): string {
+  const p = value ?? fallback;
+  return isAbsolute(p) ? p : resolve(cwd, p);
+}
+
+function parseMaintenance(ctx: Ctx, node: YamlNode | null, what: string): MaintenanceMapping {
+  const items = entries(ctx, node, what);
+  const layoutItem = items.find(([k]) => k === "layout");
+  if (!layoutItem) fail(ctx, node, `Cannot load ${what}: missing key "layout" (daily or windows)`);
+  const layout = str(ctx, layoutItem[1], `${what} key "layout"`);
+  const get = (k: string) => {
+    const it = items.find(([key]) => key === k);
+    return it ? str(ctx, it[1], `${what} key "${k}"`) : undefined;
+  };
+  const need = (k: string) => {
+    const v = get(k);
+    if (v === undefined) fail(ctx, node, `Cannot load ${what}: missing key "${k}"`);
+    return v;
+  };
+  if (layout === "daily") {
+    checkKeys(ctx, items, DAILY_KEYS, what);
+    const hours = get("hours");
+    return { layout, host: need("host"), date: need("date"), ...(hours ? { hours } : {}) };
+  }
+  if (layout === "windows") {
+    checkKeys(ctx, items, WINDOW_KEYS, what);
+    return { layout, host: need("host"), start: need("start"), end: need("end") };
+  }
+  return fail(
+    ctx,
+    layoutItem[1],
+    `Cannot load ${what} key "layout": expected "daily" or "windows", found "${layout}"`,
+  );
+}
+
+function parseSite(ctx: Ctx, key: string, node: YamlNode | null, cwd: string): SiteConfig {
+  const what = `site "${key}"`;
+  const items = entries(ctx, node, what);
+  checkKeys(ctx, items, SITE_KEYS, what);
+  const get = (k: string) => items.find(([key]) => key === k);
+
+  const nameItem = get("site_name");
+  if (!nameItem) fail(ctx, node, `Cannot load ${what}: missing key "site_name"`);
+  const siteName = str(ctx, nameItem[1], `${what} key "site_name"`);
+
+  const one = get("db_uri");
+  const many = get("db_uris");
+  if (one && many) {
+    fail(ctx, many[2], `Cannot load ${what}: expected "db_uri" or "db_uris", found both`);
+  }
+  if (!one && !many) fail(ctx, node, `Cannot load ${what}: missing key "db_uri" (or "db_uris")`);
+  const dbUris: Partial<Record<SchemaName, string>> = {};
+  if (one) {
+    const uri = checkUri(
+      ctx,
+      one[1],
+      str(ctx, one[1], `${what} key "db_uri"`),
+      `${what} key "db_uri"`,
+    );
+    for (const s of SCHEMAS) dbUris[s] = uri;
+  } else if (many) {
+    const w = `${what} key "db_uris"`;
+    const uriItems = entries(ctx, many[1], w);
+    checkKeys(ctx, uriItems, SCHEMAS, w);
+    for (const [schema, valueNode] of uriItems) {
+      const ww = `${what} key "db_uris.${schema}"`;
+      dbUris[schema as SchemaName] = checkUri(ctx, valueNode, str(ctx, valueNode, ww), ww);
+    }
+    if (Object.keys(dbUris).length === 0) {
+      fail(ctx, many[1], `Cannot load ${w}: expected at least one schema of ${SCHEMAS.join(", ")}`);
+    }
+  }
+
+  const optStr = (k: string) => {
+    const it = get(k);
+    return it ? str(ctx, it[1], `${what} key "${k}"`) : undefined;
+  };
+  const coverage = get("blazar_coverage_start");
+  let blazarCoverageStart: string | undefined;
+  if (coverage) {
+    const v = str(ctx, coverage[1], `${what} key "blazar_coverage_start"`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) {
+      fail(
+        ctx,
+        coverage[1],
+        `Cannot load ${what} key "blazar_coverage_start": expected a date YYYY-MM-DD, found "${v}"`,
+      );
+    }
+    blazarCoverageStart = v;
+  }
+  let maintenance = DEFAULT_MAINTENANCE;
+  const legacy = get("legacy");
+  if (legacy) {
+    const lw = `${what} key "legacy"`;
+    const legacyItems = entries(ctx, legacy[1], lw);
+    checkKeys(ctx, legacyItems, LEGACY_KEYS, lw);
+    const m = legacyItems.find(([k]) => k === "node_maintenance");
+    if (m) maintenance = parseMaintenance(ctx, m[1], `${what} key "legacy.node_maintenance"`);
+  }
+  return {
+    key,
+    siteName,
+    dbUris,
+    inputDir: dir(optStr("input_dir"), `input/${key}`, cwd),
+    outputDir: dir(optStr("output_dir"), `output/${key}`, cwd),
+    ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
+    maintenance,
+  };
+}
+
+/**
+ * Parses and validates the text of a sites file.
+ *
+ * @param text The YAML text.
+ * @param options `file` names the file in messages; `env` resolves `${VAR}` (default
+ * `Deno.env.get`); `cwd` anchors relative directories (default `Deno.cwd()`).
+ * @returns The validated sites.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { parseSitesConfig } from "./config.ts";
+ * const cfg = parseSitesConfig(
+ *   "sites:\n  demo:\n    site_name: Demo\n    db_uri: duckdb:var/demo.duckdb\n",
+ *   { cwd: "/srv" },
+ * );
+ * equal(cfg.sites.get("demo")?.outputDir, "/srv/output/demo");
+ * ```
+ */
+export function parseSitesConfig(
+  text: string,
+  options: { file?: string; env?: (name: string) => string | undefined; cwd?: string } = {},
+): SitesConfig {
+  const file = options.file ?? "sites.yaml";
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const ctx: Ctx = { file, lines, env: options.env ?? ((n) => Deno.env.get(n)) };
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: Cannot parse YAML: ${e.message.split("\n")[0]}`);
+  }
+  const root = doc.contents as YamlNode | null;
+  const top = entries(ctx, root, "the file");
+  checkKeys(ctx, top, ["sites"], "the file");
+  const sitesItem = top.find(([k]) => k === "sites");
+  if (!sitesItem) fail(ctx, root, `Cannot load the file: missing key "sites"`);
+  const cwd = options.cwd ?? Deno.cwd();
+  const sites = new Map<string, SiteConfig>();
+  for (const [key, node, keyNode] of entries(ctx, sitesItem[1], `key "sites"`)) {
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(key)) {
+      fail(ctx, keyNode, `Cannot load site "${key}": expected a key of a-z, 0-9, "_" and "-"`);
+    }
+    sites.set(key, parseSite(ctx, key, node, cwd));
+  }
+  return { path: file, sites };
+}
+
+/**
+ * Reads and validates a sites file from disk.
+ *
+ * @example
+ * ```ts ignore
+ * const cfg = await loadSitesConfig("etc/sites.yaml");
+ * ```
+ */
+export async function loadSitesConfig(
+  path: string,
+  options: { env?: (name: string) => string | undefined; cwd?: string } = {},
+): Promise<SitesConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(`${path}:0: Cannot read the sites file: ${(e as Error).message}`);
+  }
+  return parseSitesConfig(text, { ...options, file: path });
+}
+
+/**
+ * Picks one site of a loaded file; an unknown key lists the known ones.
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * import { parseSitesConfig, selectSite } from "./config.ts";
+ * const cfg = parseSitesConfig("sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n");
+ * throws(() => selectSite(cfg, "tacc"), /unknown site "tacc"/);
+ * ```
+ */
+export function selectSite(config: SitesConfig, key: string): SiteConfig {
+  const site = config.sites.get(key);
+  if (!site) {
+    throw new ConfigError(
+      `${config.path}:0: Cannot select site: unknown site "${key}" (expected one of ${
+        [...config.sites.keys()].join(", ")
+      })`,
+    );
+  }
+  return site;
+}
+
+/**
+ * A URI with its password (and any `password=` parameter) replaced by `***`, for logs,
+ * manifests, errors and notebooks.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { maskUri } from "./config.ts";
+ * equal(maskUri("mysql://reader:s3cret@db:3306/nova"), "mysql://reader:***@db:3306/nova");
+ * ```
+ */
+export function maskUri(uri: string): string {
+  return uri
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):.*@/i, "$1:***@")
+    .replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, "$1***");
+}
+
+/**
+ * Every secret of a site (passwords inside its URIs), for masking free text such as a driver's
+ * error message.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { siteSecrets } from "./config.ts";
+ * const uris = { nova: "mysql://u:pw@h/nova", nova_api: "duckdb:x", blazar: "duckdb:x",
+ *   chameleon_usage: "duckdb:x" };
+ * deepEqual(siteSecrets({ dbUris: uris }), ["pw"]);
+ * ```
+ */
+export function siteSecrets(site: Pick<SiteConfig, "dbUris">): string[] {
+  const out = new Set<string>();
+  for (const uri of Object.values(site.dbUris)) {
+    if (uri === undefined) continue;
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:(.*)@/i.exec(uri);
+    if (m && m[1]) {
+      out.add(m[1]);
+      try {
+        out.add(decodeURIComponent(m[1]));
+      } catch { /* keep the raw form */ }
+    }
+    for (const p of uri.matchAll(/[?&](?:password|pass|pwd)=([^&]*)/gi)) if (p[1]) out.add(p[1]);
+  }
+  return [...out];
+}
+
+/**
+ * Replaces every secret in a text by `***`.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { maskSecrets } from "./config.ts";
+ * equal(maskSecrets("Access denied (password: hunter2)", ["hunter2"]), "Access denied (password: ***)");
+ * ```
+ */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (s.length > 0) out = out.split(s).join("***");
+  }
+  return out;
+}
+
+/**
+ * A site as plain data with every URI masked: what notebooks and manifests may show.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { parseSitesConfig, publicSite } from "./config.ts";
+ * const cfg = parseSitesConfig("sites:\n  a:\n    site_name: A\n    db_uri: mysql://u:pw@h/x\n");
+ * equal(publicSite(cfg.sites.get("a")!).db_uris.nova, "mysql://u:***@h/x");
+ * ```
+ */
+export function publicSite(site: SiteConfig): {
+  key: string;
+  site_name: string;
+  db_uris: Record<string, string>;
+  input_dir: string;
+  output_dir: string;
+  blazar_coverage_start: string | null;
+  maintenance: MaintenanceMapping;
+} {
+  return {
+    key: site.key,
+    site_name: site.siteName,
+    db_uris: Object.fromEntries(
+      Object.entries(site.dbUris).map(([k, v]) => [k, maskUri(v ?? "")]),
+    ),
+    input_dir: site.inputDir,
+    output_dir: site.outputDir,
+    blazar_coverage_start: site.blazarCoverageStart ?? null,
+    maintenance: site.maintenance,
+  };
+}
+
+/** The parts of a database URI. */
+export interface DbUriParts {
+  /** `mysql`, `postgres` or `duckdb` (`mariadb` and `postgresql` are folded in). */
+  scheme: "mysql" | "postgres" | "duckdb";
+  user?: string;
+  password?: string;
+  host?: string;
+  port?: number;
+  /** Database name (the URI path), or the file of a `duckdb:` URI. */
+  database?: string;
+  /** Query parameters. */
+  params: Record<string, string>;
+}
+
+/**
+ * Splits a database URI. The password runs to the last `@`, so an unencoded `@` in a password
+ * still works; user and password are percent-decoded.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { parseDbUri } from "./config.ts";
+ * deepEqual(parseDbUri("mysql://r:p@ss@db:3307/nova?ssl=1"), {
+ *   scheme: "mysql", user: "r", password: "p@ss", host: "db", port: 3307, database: "nova",
+ *   params: { ssl: "1" },
+ * });
+ * ```
+ */
+export function parseDbUri(uri: string): DbUriParts {
+  if (uri.startsWith("duckdb:")) {
+    return {
+      scheme: "duckdb",
+      database: uri.slice("duckdb:".length).replace(/^\/\//, ""),
+      params: {},
+    };
+  }
+  const m =
+    /^([a-z][a-z0-9+.-]*):\/\/(?:([^:/@]*)(?::(.*))?@)?([^/:?]*)(?::(\d+))?(?:\/([^?]*))?(?:\?(.*))?$/i
+      .exec(uri);
+  if (!m) {
+    throw new Error(
+      `Cannot parse database URI "${
+        maskUri(uri)
+      }": expected scheme://user:password@host:port/database`,
+    );
+  }
+  const raw = m[1].toLowerCase();
+  const scheme = raw === "mysql" || raw === "mariadb"
+    ? "mysql"
+    : raw === "postgres" || raw === "postgresql"
+    ? "postgres"
+    : undefined;
+  if (!scheme) {
+    throw new Error(`Cannot parse database URI "${maskUri(uri)}": unknown scheme "${raw}"`);
+  }
+  const dec = (x: string | undefined) => {
+    if (x === undefined) return undefined;
+    try {
+      return decodeURIComponent(x);
+    } catch {
+      return x;
+    }
+  };
+  const params: Record<string, string> = {};
+  for (const kv of (m[7] ?? "").split("&")) {
+    if (!kv) continue;
+    const i = kv.indexOf("=");
+    params[dec(i < 0 ? kv : kv.slice(0, i))!] = dec(i < 0 ? "" : kv.slice(i + 1))!;
+  }
+  const out: DbUriParts = { scheme, params };
+  if (m[2] !== undefined && m[2] !== "") out.user = dec(m[2]);
+  if (m[3] !== undefined) out.password = dec(m[3]);
+  if (m[4]) out.host = m[4];
+  if (m[5]) out.port = Number(m[5]);
+  if (m[6]) out.database = dec(m[6]);
+  return out;
+}

@@ -1,0 +1,91 @@
+/**
+ * A thin, disposable wrapper around `npm:@duckdb/node-api`: the engine for parquet I/O, joins,
+ * the sweepline and resampling.
+ *
+ * @module
+ */
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+
+/** Bound parameters: positional (`$1`) or named (`$name`). */
+export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
+
+/** An open DuckDB database with one connection. Close it with `using` or {@linkcode close}. */
+export class Duck implements Disposable {
+  readonly instance: DuckDBInstance;
+  readonly conn: DuckDBConnection;
+  #closed = false;
+
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection) {
+    this.instance = instance;
+    this.conn = conn;
+  }
+
+  /**
+   * Opens a database file (or `:memory:`).
+   *
+   * @example
+   * ```ts
+   * import { equal } from "node:assert/strict";
+   * import { Duck } from "./duckdb.ts";
+   * using db = await Duck.open();
+   * equal(await db.value("SELECT 6 * 7"), 42);
+   * ```
+   */
+  static async open(path = ":memory:", config: Record<string, string> = {}): Promise<Duck> {
+    const instance = await DuckDBInstance.create(path, config);
+    const conn = await instance.connect();
+    return new Duck(instance, conn);
+  }
+
+  /** Runs statements; nothing is returned. */
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.conn.run(sql, params);
+  }
+
+  /** Rows as JS objects (BIGINT as bigint, TIMESTAMP and DATE as Date). */
+  async rows<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  /** Rows as JSON-safe objects (BIGINT and DECIMAL as strings, TIMESTAMP as text). */
+  async json<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(sql, params);
+    return reader.getRowObjectsJson() as T[];
+  }
+
+  /** The first column of the first row, as JS (undefined when there is no row). */
+  async value<T = unknown>(sql: string, params?: Params): Promise<T> {
+    const reader = await this.conn.runAndReadAll(sql, params);
+    const rows = reader.getRowsJS();
+    return (rows[0]?.[0] ?? undefined) as T;
+  }
+
+  /** Closes the connection and the database; safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * A SQL string literal, for the few places DuckDB takes no parameter (file paths in `COPY`,
+ * `ATTACH`). Paths come from configuration, never from source data.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { sqlLiteral } from "./duckdb.ts";
+ * equal(sqlLiteral("it's"), "'it''s'");
+ * ```
+ */
+export function sqlLiteral(text: string): string {
+  if (text.includes("\u0000")) throw new Error(`Cannot quote a string with a NUL character`);
+  return `'${text.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,93 @@
+/**
+ * A small seeded pseudo-random generator (sfc32) with the draws the demo generator needs.
+ *
+ * Same seed, same sequence, on every machine: no `Math.random`, no clock.
+ *
+ * @module
+ */
+
+/** A seeded random source. */
+export class Rng {
+  #a: number;
+  #b: number;
+  #c: number;
+  #d: number;
+
+  /**
+   * Creates a generator from a seed and an optional stream name, so independent parts of the
+   * generator draw from independent streams.
+   *
+   * @example
+   * ```ts
+   * import { equal } from "node:assert/strict";
+   * import { Rng } from "./rng.ts";
+   * equal(new Rng(7).next(), new Rng(7).next());
+   * ```
+   */
+  constructor(seed: number, stream = "") {
+    let h = 1779033703 ^ stream.length;
+    for (let i = 0; i < stream.length; i++) {
+      h = Math.imul(h ^ stream.charCodeAt(i), 3432918353);
+      h = (h << 13) | (h >>> 19);
+    }
+    this.#a = seed >>> 0;
+    this.#b = h >>> 0;
+    this.#c = 0x9e3779b9 ^ (seed * 31);
+    this.#d = 0x85ebca6b ^ h;
+    for (let i = 0; i < 16; i++) this.next();
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    const a = this.#a, b = this.#b, c = this.#c, d = this.#d;
+    const t = (((a + b) | 0) + d) | 0;
+    this.#d = (d + 1) | 0;
+    this.#a = b ^ (b >>> 9);
+    this.#b = (c + (c << 3)) | 0;
+    const r = (c << 21) | (c >>> 11);
+    this.#c = (r + t) | 0;
+    return (t >>> 0) / 4294967296;
+  }
+
+  /** An integer in [lo, hi] (inclusive). */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** One element of a non-empty array. */
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  /** A log-normal draw with the given median and spread (sigma of the log). */
+  logNormal(median: number, sigma: number): number {
+    const u1 = Math.max(this.next(), 1e-12);
+    const u2 = this.next();
+    const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    return median * Math.exp(sigma * z);
+  }
+
+  /** An exponential draw with the given mean. */
+  exp(mean: number): number {
+    return -Math.log(1 - this.next()) * mean;
+  }
+
+  /** A version-4-shaped UUID string. */
+  uuid(): string {
+    const hex = (n: number) => Math.floor(this.next() * 16 ** n).toString(16).padStart(n, "0");
+    const variant = (8 + Math.floor(this.next() * 4)).toString(16);
+    return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+  }
+
+  /** A lower-case hex string of n characters. */
+  hex(n: number): string {
+    let s = "";
+    while (s.length < n) s += Math.floor(this.next() * 4294967296).toString(16).padStart(8, "0");
+    return s.slice(0, n);
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * Placeholder: this stage does not exist yet.
+ *
+ * @module
+ */
+console.error("error: the 'bench' task does not exist yet (see the open issues)");
+Deno.exit(2);

@@ -1,0 +1,98 @@
+/**
+ * Shared test helpers: loud skips for services that are absent, and cached demo sites.
+ *
+ * `LEDGER_REQUIRE_SERVICES=1` (set by `.ci/run`) turns every such skip into a failure.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { exists } from "../lib/fs.ts";
+import { generateDemoSite, type GroundTruth } from "../lib/demo/generate.ts";
+
+/** Whether a TCP port answers on this machine. */
+export async function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: host, port });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an executable is on the PATH. */
+export async function hasCommand(name: string): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decides whether tests needing a service run. When the service is absent it prints a loud
+ * reason and returns `true` (ignore), unless `LEDGER_REQUIRE_SERVICES=1`, in which case it throws
+ * so the test file fails.
+ */
+export function skipUnless(available: boolean, what: string): boolean {
+  if (available) return false;
+  const reason = `SKIPPED: ${what} is not available on this machine`;
+  if (Deno.env.get("LEDGER_REQUIRE_SERVICES") === "1") {
+    throw new Error(`${reason}, and LEDGER_REQUIRE_SERVICES=1 makes that a failure`);
+  }
+  console.warn(`\n!!! ${reason} !!!\n`);
+  return true;
+}
+
+const cache = new Map<string, Promise<{ dir: string; truth: GroundTruth }>>();
+
+/**
+ * A generated demo site for tests, made once per profile and era under `var/test-sites/`.
+ * Regenerated when the generator's sources are newer than the cached copy.
+ */
+export function demoSite(
+  profile: "small" | "demo" = "small",
+  era: "name" | "fork" | "property" = "property",
+): Promise<{ dir: string; truth: GroundTruth }> {
+  const key = `${profile}-${era}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = (async () => {
+      const dir = join("var", "test-sites", key);
+      const stamp = join(dir, "ground_truth.json");
+      if (
+        !(await exists(stamp)) || (await newestSource()) > (await Deno.stat(stamp)).mtime!.getTime()
+      ) {
+        // Generate beside, then rename: parallel test processes never see half a site.
+        const tmp = `${dir}.${crypto.randomUUID()}.tmp`;
+        await generateDemoSite(tmp, { profile, blazarEra: era });
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+        try {
+          await Deno.rename(tmp, dir);
+        } catch {
+          await Deno.remove(tmp, { recursive: true }).catch(() => {});
+        }
+      }
+      return { dir, truth: JSON.parse(await Deno.readTextFile(stamp)) as GroundTruth };
+    })();
+    cache.set(key, p);
+  }
+  return p;
+}
+
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  for (const dir of ["lib/demo", "lib"]) {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.endsWith(".ts")) {
+        newest = Math.max(newest, (await Deno.stat(join(dir, e.name))).mtime!.getTime());
+      }
+    }
+  }
+  return newest;
+}
