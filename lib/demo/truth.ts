@@ -8,25 +8,10 @@
  * @module
  */
 import type { Interval } from "../math/intervals.ts";
+import { deriveMetrics, MEASURED_METRICS, type Resource, RESOURCES } from "../metrics.ts";
 
-/** Measured states the generator records. */
-export const MEASURED = [
-  "total",
-  "reservable",
-  "committed",
-  "occupied_reservation",
-  "active_reservation",
-  "occupied_ondemand",
-  "active_ondemand",
-  "maintenance",
-] as const;
-/** One measured state. */
-export type Measured = typeof MEASURED[number];
-
-/** The resources every span carries. */
-export const RESOURCES = ["nodes", "vcpus", "memory_mb", "disk_gb"] as const;
-/** One resource. */
-export type Resource = typeof RESOURCES[number];
+/** Measured states the generator records (`pool_unknown` is 0 in the truth: it knows the pool). */
+export type Measured = Exclude<typeof MEASURED_METRICS[number], "pool_unknown">;
 
 /** Amount of each resource a span holds. */
 export type Amounts = readonly [nodes: number, vcpus: number, memoryMb: number, diskGb: number];
@@ -109,21 +94,16 @@ export class TruthAccumulator {
     );
     const nodeTypes = [...new Set([...this.#cells.keys()].map((k) => k.split("\u0000")[1]))].sort();
     const out: TruthRow[] = [];
-    const get = (metric: Measured, nt: string, i: number, r: number) =>
+    const get = (metric: string, nt: string, i: number, r: number) =>
       this.#cells.get(`${metric}\u0000${nt}`)?.[i * 4 + r] ?? 0;
     for (let i = 0; i < months.length; i++) {
       for (const nt of nodeTypes) {
         for (let r = 0; r < 4; r++) {
-          const v: Record<string, number> = {};
-          for (const m of MEASURED) v[m] = get(m, nt, i, r);
-          v.pool_unknown = 0;
-          v.ondemand_capacity = v.total - v.reservable - v.pool_unknown;
-          v.admittable = v.reservable - v.maintenance;
-          v.available = v.admittable - v.committed;
-          v.idle = v.committed - v.occupied_reservation;
-          v.stopped_reservation = v.occupied_reservation - v.active_reservation;
-          v.stopped_ondemand = v.occupied_ondemand - v.active_ondemand;
-          v.available_ondemand = v.ondemand_capacity - v.occupied_ondemand;
+          const measured: Record<string, number> = {};
+          for (const m of MEASURED_METRICS) {
+            measured[m] = m === "pool_unknown" ? 0 : get(m, nt, i, r);
+          }
+          const v = deriveMetrics(measured);
           for (const metric of Object.keys(v).sort()) {
             const seconds = v[metric];
             if (!Number.isSafeInteger(seconds)) {
