@@ -106,6 +106,8 @@ interface Life {
   reservable: Interval[];
   maintenance: Interval[];
   committed: Interval[];
+  /** Where instances ran (evidence that the host existed). */
+  occupied: Interval[];
   busyUntil: number;
   amounts: Amounts;
 }
@@ -310,6 +312,7 @@ class World {
       reservable: [],
       maintenance: [],
       committed: [],
+      occupied: [],
       busyUntil: 0,
       amounts: [1, spec.vcpus, spec.memoryMb, spec.localGb],
     };
@@ -1012,7 +1015,8 @@ class World {
             {},
           );
           if (plan) {
-            const occupied = intersect(plan.segments, life.total);
+            // Evidence: where an instance ran, its host existed, so nothing is clipped here.
+            const occupied = plan.segments;
             this.truth.add("occupied_ondemand", life.nodeType, life.amounts, occupied);
             this.truth.add(
               "active_ondemand",
@@ -1256,6 +1260,7 @@ class World {
     ) {
       this.completed.push({ id, uuid, end, life, row });
     }
+    life.occupied.push(...segments.map(([a, b]) => [a, Math.min(b, this.asOf)] as Interval));
     return { segments: normalize(segments), running: normalize(running), end };
   }
 
@@ -1415,7 +1420,9 @@ class World {
 
   finishTruth() {
     for (const life of this.lives) {
-      this.truth.add("total", life.nodeType, life.amounts, life.total);
+      // An instance proves its host existed (DESIGN §7): a Blazar termination a few seconds
+      // after the host's last registration still counts.
+      this.truth.add("total", life.nodeType, life.amounts, normalize([...life.total, ...life.occupied]));
       this.truth.add("reservable", life.nodeType, life.amounts, life.reservable);
       const maint = subtract(intersect(life.maintenance, life.reservable), life.committed);
       this.truth.add("maintenance", life.nodeType, life.amounts, maint);

@@ -1,0 +1,81 @@
+/**
+ * Span source: replay of instance actions -> `active_reservation` / `active_ondemand` (running).
+ *
+ * Within each occupied span an instance runs from launch (and from each unshelve) and stops and
+ * starts with its actions. Only successful `compute_*` events of actions none of whose events
+ * failed change the state, at the event's finish time.
+ *
+ * | action (event) | running after it |
+ * |---|---|
+ * | create (launch), start, resume, unpause, unshelve | yes |
+ * | stop, suspend, pause, shelve, shelveOffload | no |
+ * | `compute_power_update` of a `start` / `stop` action (Ironic power sync) | yes / no |
+ * | reboot, rebuild, resize, migrate, live-migration, rescue, lock, snapshots, ... | unchanged |
+ * | any action with a failed event | unchanged |
+ *
+ * Active spans are the running parts of the occupied spans; the rest of each occupied span is
+ * stopped. The partition is checked per instance (active + stopped = occupied, active within
+ * occupied).
+ *
+ * @module
+ */
+import { splitByWindows } from "../math/windows.ts";
+import type { SpanContext } from "./context.ts";
+
+/** Source name of these spans. */
+export const ACTIVE = "nova.instance_actions";
+
+/**
+ * Builds `running(entity, s, e)` from `inst_events` and `inst_base`, then writes the active
+ * spans and keeps `stopped_pieces` for the checks.
+ */
+export async function activeSpans(ctx: SpanContext): Promise<void> {
+  const asOf = `${ctx.asOfUs}::BIGINT`;
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE running AS
+    WITH ok AS (
+      SELECT row_id, uuid, s, least(coalesce(e, ${asOf}), ${asOf}) AS e FROM inst_base
+      WHERE s IS NOT NULL AND (e IS NULL OR e > s) AND s < ${asOf}
+    ), tr AS (
+      SELECT row_id, s AS t, 1 AS state, 0 AS seq FROM ok
+      UNION ALL
+      SELECT ok.row_id, ev.t, CASE
+          WHEN ev.event IN ('compute_stop_instance', 'compute_suspend_instance', 'compute_pause_instance',
+            'compute_shelve_instance', 'compute_shelve_offload_instance') THEN 0
+          WHEN ev.event IN ('compute_start_instance', 'compute_resume_instance', 'compute_unpause_instance',
+            'compute_unshelve_instance') THEN 1
+          WHEN ev.event = 'compute_power_update' AND ev.action = 'stop' THEN 0
+          WHEN ev.event = 'compute_power_update' AND ev.action = 'start' THEN 1
+        END, 1
+      FROM ok JOIN inst_events ev ON ev.uuid = ok.uuid
+      WHERE ev.result = 'Success' AND NOT ev.action_failed AND ev.t > ok.s AND ev.t < ok.e
+    ), changes AS (
+      SELECT row_id, t, state FROM (
+        SELECT *, lag(state) OVER (PARTITION BY row_id ORDER BY t, seq) AS prev FROM tr WHERE state IS NOT NULL
+      ) WHERE prev IS NULL OR prev <> state
+    ), runs AS (
+      SELECT c.row_id, c.t AS s, coalesce(lead(c.t) OVER (PARTITION BY c.row_id ORDER BY c.t), ok.e) AS e, c.state
+      FROM changes c JOIN ok USING (row_id)
+    )
+    SELECT row_id AS entity, s, e FROM runs WHERE state = 1 AND e > s`);
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE occupied_pieces AS
+    SELECT row_number() OVER () AS pid, row_id AS entity, * EXCLUDE (row_id), row_id
+    FROM span_pieces WHERE metric IN ('occupied_reservation', 'occupied_ondemand')`);
+  await splitByWindows(ctx.db, {
+    children: "occupied_pieces",
+    windows: "running",
+    key: "entity",
+    inside: "active_pieces",
+    outside: "stopped_raw",
+  });
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE stopped_pieces AS
+    SELECT o.pid, p.row_id, o.s, o.e FROM stopped_raw o JOIN occupied_pieces p USING (pid);
+    DROP TABLE stopped_raw;`);
+  await ctx.db.run(`
+    INSERT INTO span_pieces
+    SELECT '${ACTIVE}', replace(metric, 'occupied_', 'active_'), row_id, entity_id, hostname, s, e,
+      nodes, vcpus, memory_mb, disk_gb
+    FROM active_pieces`);
+}

@@ -1,0 +1,270 @@
+/**
+ * Stage 02: snapshot -> spans, audit and invariants (DESIGN §2, §5, §7, §8).
+ *
+ * Order of the layers, each clamped to the one above it:
+ *
+ * 1. `total`: Nova registrations (duplicates excluded), then evidence from KVM services,
+ *    allocations and instances where Nova has no registration.
+ * 2. host windows: node type and size per maximal `total` interval of a hostname.
+ * 3. `reservable`: Blazar host records within `total` (duplicates excluded), then allocation
+ *    evidence where Blazar has no record.
+ * 4. `committed`: allocations within `reservable`.
+ * 5. `occupied_reservation` within the committed windows of the instance's reservation on its
+ *    host; `occupied_ondemand` within `total`.
+ * 6. `active_*`: the running parts of occupied spans.
+ * 7. `maintenance` within `reservable`, less what is committed.
+ * 8. `pool_unknown`: existing, not known reservable, before the coverage start.
+ *
+ * Then the invariants are checked; a violation fails the run naming source, check and numbers.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+import type { SiteConfig } from "../config.ts";
+import type { Snapshot } from "../fetch/manifest.ts";
+import { atomicWrite, atomicWriteText } from "../fs.ts";
+import { type Staged, stageSnapshot } from "./staging.ts";
+import { createCollectors, screenSource, settleSource } from "./pieces.ts";
+import { DEFAULT_RULES, type SpanContext, type SpanRules } from "./context.ts";
+import { NOVA_HOSTS, novaHostCandidates } from "./nova_hosts.ts";
+import { BLAZAR_HOSTS, blazarHostCandidates } from "./blazar_hosts.ts";
+import { ALLOCATIONS, allocationCandidates } from "./allocations.ts";
+import { instanceEvents } from "./instance_events.ts";
+import { INSTANCES, instanceCandidates } from "./instances.ts";
+import { activeSpans } from "./active.ts";
+import { MAINTENANCE, maintenanceCandidates } from "./maintenance.ts";
+import { reservableEvidence, totalEvidence } from "./evidence.ts";
+import { blazarNodeTypes, hostWindows } from "./node_types.ts";
+import { poolUnknownSpans } from "./pool.ts";
+import { checkInvariants, describeViolations, type Invariants } from "./invariants.ts";
+
+/** Options of {@linkcode buildSpans}. */
+export interface BuildSpansOptions {
+  /** Switch augmentation rules off (all on by default). */
+  rules?: Partial<SpanRules>;
+  /** Fail when an invariant is violated. @default {true} */
+  failOnViolation?: boolean;
+}
+
+/** What {@linkcode buildSpans} did. */
+export interface SpansResult {
+  site: string;
+  asOf: string;
+  asOfUs: bigint;
+  /** Coverage start of pool membership, ISO. */
+  coverageStart: string | null;
+  invariants: Invariants;
+  staged: Staged;
+  /** What was skipped and which series are therefore absent. */
+  notes: string[];
+}
+
+/** Microseconds of an ISO UTC timestamp without zone. */
+export function isoToUs(iso: string): bigint {
+  const ms = Date.parse(iso.endsWith("Z") ? iso : `${iso.replace(" ", "T")}Z`);
+  if (Number.isNaN(ms)) throw new Error(`Cannot read timestamp "${iso}": expected YYYY-MM-DDTHH:MM:SS`);
+  return BigInt(ms) * 1000n;
+}
+
+/**
+ * Builds the spans of a site's snapshot into the tables `spans` and `audit` of `db`.
+ *
+ * @example
+ * ```ts ignore
+ * using db = await Duck.open();
+ * const result = await buildSpans(db, await loadSnapshot(site.inputDir), site);
+ * await writeSpansOutputs(db, result, site.outputDir);
+ * ```
+ */
+export async function buildSpans(
+  db: Duck,
+  snapshot: Snapshot,
+  site: Pick<SiteConfig, "key" | "blazarCoverageStart" | "maintenance">,
+  options: BuildSpansOptions = {},
+): Promise<SpansResult> {
+  const rules = { ...DEFAULT_RULES, ...options.rules };
+  const asOfUs = isoToUs(snapshot.asOf);
+  const staged = await stageSnapshot(db, snapshot);
+  const notes: string[] = [...snapshot.notes];
+  const has = (t: string) => staged.present.has(t);
+  const ctx: SpanContext = {
+    db,
+    site: site.key,
+    asOfUs,
+    blazarCoverageStart: site.blazarCoverageStart,
+    maintenance: site.maintenance,
+    rules,
+    present: staged.present,
+  };
+  const requireWith = (primary: string, needs: string[]) => {
+    if (!has(primary)) return;
+    for (const t of needs) {
+      if (!has(t)) {
+        throw new Error(
+          `Cannot build spans for "${primary}": required table "${t}" is missing from the snapshot in "${snapshot.inputDir}"`,
+        );
+      }
+    }
+  };
+  requireWith(ALLOCATIONS, ["blazar.reservations", "blazar.leases", "blazar.computehosts"]);
+  requireWith("nova.instance_actions_events", ["nova.instance_actions"]);
+
+  await createCollectors(db);
+  await blazarNodeTypes(ctx);
+  await instanceEvents(ctx);
+
+  // 1. total
+  if (has(NOVA_HOSTS)) {
+    await novaHostCandidates(ctx);
+    const live = await screenSource(db, {
+      source: NOVA_HOSTS,
+      candidates: "cand_nova_hosts",
+      rows: "rows_nova_hosts",
+      ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
+    }, asOfUs);
+    await settleSource(db, live);
+  } else {
+    notes.push(`${NOVA_HOSTS} is absent: total comes only from evidence (allocations, instances)`);
+  }
+  let allocLive: string | null = null;
+  if (has(ALLOCATIONS)) {
+    await allocationCandidates(ctx);
+    allocLive = await screenSource(db, { source: ALLOCATIONS, candidates: "cand_allocations", rows: "rows_allocations" }, asOfUs);
+  } else {
+    notes.push(`${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`);
+  }
+  let instLive: string | null = null;
+  if (has(INSTANCES)) {
+    if (!has("nova_api.request_specs")) {
+      notes.push("nova_api.request_specs is absent: no instance can be tied to a reservation; all are on-demand");
+    }
+    if (!has("nova.instance_actions_events")) {
+      notes.push("nova.instance_actions_events is absent: ends and hosts come from instances alone; no active series");
+    }
+    await instanceCandidates(ctx);
+    instLive = await screenSource(db, { source: INSTANCES, candidates: "cand_instances", rows: "rows_instances" }, asOfUs);
+  } else {
+    notes.push(`${INSTANCES} is absent: no occupied or active series`);
+  }
+  if (rules.evidence) {
+    await db.run("CREATE OR REPLACE TEMP TABLE empty_live AS SELECT NULL::VARCHAR AS hostname, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0");
+    await totalEvidence(ctx, allocLive ?? "empty_live", instLive ?? "empty_live");
+  }
+  // 2. host windows: node type and size
+  await hostWindows(ctx);
+  await db.run("CREATE OR REPLACE TEMP TABLE win_total AS SELECT hostname AS parent_key, s, e FROM host_windows");
+
+  // 3. reservable
+  if (has(BLAZAR_HOSTS)) {
+    await blazarHostCandidates(ctx);
+    const live = await screenSource(db, {
+      source: BLAZAR_HOSTS,
+      candidates: "cand_blazar_hosts",
+      rows: "rows_blazar_hosts",
+      ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
+    }, asOfUs);
+    await settleSource(db, live, { parents: "win_total", orphanDetail: "the host's Nova windows" });
+  } else {
+    notes.push(`${BLAZAR_HOSTS} is absent: pool membership is unknown (pool_unknown), not empty`);
+  }
+  if (rules.evidence && allocLive) await reservableEvidence(ctx, allocLive);
+  await db.run("CREATE OR REPLACE TEMP TABLE win_reservable AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'reservable'");
+
+  // 4. committed
+  if (allocLive) await settleSource(db, allocLive, { parents: "win_reservable", orphanDetail: "the host's reservable windows" });
+  // 5. occupied
+  await db.run(`
+    CREATE OR REPLACE TEMP TABLE win_occupancy AS
+    SELECT 'res|' || entity_id || '|' || hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'
+    UNION ALL SELECT 'host|' || parent_key, s, e FROM win_total`);
+  if (instLive) await settleSource(db, instLive, { parents: "win_occupancy", orphanDetail: "the reservation's committed windows on the host (or, on demand, the host's windows)" });
+  // 6. active
+  if (rules.active && has(INSTANCES) && has("nova.instance_actions_events")) {
+    await activeSpans(ctx);
+  } else {
+    await db.run("CREATE OR REPLACE TEMP TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0");
+    if (has(INSTANCES)) notes.push("active spans skipped: no active_reservation or active_ondemand series");
+  }
+  // 7. maintenance
+  if (rules.maintenance && has(MAINTENANCE)) {
+    await maintenanceCandidates(ctx);
+    const live = await screenSource(db, { source: MAINTENANCE, candidates: "cand_maintenance", rows: "rows_maintenance" }, asOfUs);
+    await db.run("CREATE OR REPLACE TEMP TABLE win_committed_host AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'");
+    await settleSource(db, live, {
+      parents: "win_reservable",
+      orphanDetail: "the host's reservable windows",
+      subtract: { windows: "win_committed_host", reason: "committed_overlap", detail: "a Blazar allocation held the host" },
+    });
+  } else if (!has(MAINTENANCE)) {
+    notes.push(`${MAINTENANCE} is absent: no maintenance series (admittable = reservable)`);
+  }
+  // 8. pool
+  let coverage: bigint | null = null;
+  if (rules.pool) coverage = await poolUnknownSpans(ctx);
+
+  const invariants = await checkInvariants(db, asOfUs);
+  await finalTables(db, site.key, asOfUs);
+  if (!invariants.ok && (options.failOnViolation ?? true)) {
+    throw new Error(describeViolations(invariants).split("\n")[0]);
+  }
+  return {
+    site: site.key,
+    asOf: snapshot.asOf,
+    asOfUs,
+    coverageStart: coverage === null ? null : new Date(Number(coverage / 1000n)).toISOString().slice(0, 19),
+    invariants,
+    staged,
+    notes,
+  };
+}
+
+/** Builds the output tables `spans` and `audit` (timestamps, host attributes) from the pieces. */
+async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void> {
+  const asOf = `${asOfUs}::BIGINT`;
+  const instance = "p.metric LIKE 'occupied_%' OR p.metric LIKE 'active_%'";
+  const kvm = `(${instance}) AND w.hypervisor_type <> 'ironic' AND p.vcpus IS NOT NULL`;
+  await db.run(`
+    CREATE OR REPLACE TABLE spans AS
+    SELECT ${sqlLiteral(site)} AS site, p.source, p.metric, p.entity_id, p.row_id AS source_row_id,
+      p.hostname AS hypervisor_hostname, coalesce(w.node_type, 'unknown') AS node_type,
+      make_timestamp(p.s) AS start, CASE WHEN p.e >= ${asOf} THEN NULL ELSE make_timestamp(p.e) END AS "end",
+      CASE WHEN ${kvm} THEN p.vcpus / nullif(w.vcpus, 0) ELSE coalesce(p.nodes, 1) END::DOUBLE AS nodes,
+      CASE WHEN ${kvm} THEN p.vcpus ELSE w.vcpus END::DOUBLE AS vcpus,
+      CASE WHEN ${kvm} THEN p.memory_mb ELSE w.memory_mb END::DOUBLE AS memory_mb,
+      CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb
+    FROM span_pieces p
+    LEFT JOIN host_windows w ON w.hostname = p.hostname AND w.s <= p.s AND p.s < w.e
+    ORDER BY p.metric, p.source, p.hostname, p.s, p.row_id`);
+  await db.run(`
+    CREATE OR REPLACE TABLE audit AS
+    SELECT ${sqlLiteral(site)} AS site, source, row_id AS source_row_id, reason,
+      make_timestamp(s) AS start, make_timestamp(e) AS "end", (us / 1e6)::DOUBLE AS seconds,
+      hostname AS hypervisor_hostname, detail
+    FROM audit_pieces ORDER BY source, reason, row_id, s`);
+}
+
+/**
+ * Writes `spans.parquet`, `audit.parquet` and `invariants.json` into a directory, each atomically.
+ *
+ * @example
+ * ```ts ignore
+ * await writeSpansOutputs(db, result, "output/demo");
+ * ```
+ */
+export async function writeSpansOutputs(db: Duck, result: SpansResult, outputDir: string): Promise<void> {
+  await Deno.mkdir(outputDir, { recursive: true });
+  for (const table of ["spans", "audit"]) {
+    await atomicWrite(join(outputDir, `${table}.parquet`), async (tmp) => {
+      await db.run(`COPY ${table} TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    });
+  }
+  const doc = {
+    ok: result.invariants.ok,
+    site: result.site,
+    as_of: result.asOf,
+    checks: result.invariants.checks,
+  };
+  await atomicWriteText(join(outputDir, "invariants.json"), JSON.stringify(doc, null, 2) + "\n");
+}

@@ -1,0 +1,30 @@
+/**
+ * The life of each instance as Nova's action events tell it: one row per event with its action,
+ * time and result, and whether any event of its action failed.
+ *
+ * Times come from the events (`finish_time`, else `start_time`): `instance_actions.finish_time`
+ * is almost always NULL. An action with a failed event changes nothing.
+ *
+ * @module
+ */
+import type { SpanContext } from "./context.ts";
+
+/**
+ * Builds `inst_events(uuid, action_id, action, event, host, result, t, action_failed)`.
+ *
+ * @example
+ * ```ts ignore
+ * await instanceEvents(ctx);
+ * ```
+ */
+export async function instanceEvents(ctx: SpanContext): Promise<void> {
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE inst_events AS
+    SELECT a.instance_uuid AS uuid, a.id AS action_id, a.action, e.id AS event_id, e.event,
+      nullif(trim(e.host), '') AS host, e.result,
+      epoch_us(coalesce(e.finish_time, e.start_time)) AS t,
+      bool_or(coalesce(e.result, '') = 'Error') OVER (PARTITION BY a.id) AS action_failed
+    FROM stg_nova_instance_actions a
+    JOIN stg_nova_instance_actions_events e ON e.action_id = a.id
+    WHERE a.instance_uuid IS NOT NULL AND coalesce(e.finish_time, e.start_time) IS NOT NULL`);
+}

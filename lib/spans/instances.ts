@@ -1,0 +1,149 @@
+/**
+ * Span source: Nova instances -> `occupied_reservation` or `occupied_ondemand`.
+ *
+ * An instance occupies its host from `launched_at` until the earliest of `terminated_at`,
+ * `deleted_at` and a successful `compute_terminate_instance` event. A successful shelve-offload
+ * releases the host until a successful unshelve takes one again, so occupancy may come in
+ * segments. The host is `instances.node`, else the host of the last successful `compute_*`
+ * event (a hypervisor hostname, or a service host that served exactly one hypervisor). The Blazar
+ * reservation comes from the request spec: the scheduler hint `reservation[0]`, else a flavor
+ * named `reservation:<id>`; never from `instances.reservation_id` (Nova's own boot-request id).
+ * Reservation instances are clamped to the committed windows of their reservation on their
+ * host; on-demand ones to the host's `total` windows.
+ *
+ * | case | outcome |
+ * |---|---|
+ * | `launched_at` NULL | `never_launched` |
+ * | marked deleted, but no end time anywhere | `missing_end` |
+ * | end <= `launched_at` | `phantom_span` |
+ * | no node and no compute event naming a resolvable host | `missing_host` |
+ * | `launched_at` >= as_of | `after_as_of` |
+ * | between a shelve-offload and the next unshelve (or the end) | `shelved_offloaded` |
+ * | after as_of | the part after: `after_as_of` |
+ * | reservation, no committed window of it on the host overlaps | `orphan` |
+ * | reservation, partly outside its committed windows (e.g. ended after the lease) | `clipped` |
+ * | no reservation, outside the host's `total` windows | `clipped` / `orphan` |
+ * | else | occupied span (entity: the instance uuid) |
+ *
+ * @module
+ */
+import { CANDIDATE_COLUMNS } from "./pieces.ts";
+import type { SpanContext } from "./context.ts";
+
+/** Source name of these spans. */
+export const INSTANCES = "nova.instances";
+
+/** The request-spec paths of the Blazar reservation (SCHEMAS.md). */
+export const RESERVATION_HINT_PATH = '$."nova_object.data".scheduler_hints.reservation[0]';
+/** See {@linkcode RESERVATION_HINT_PATH}. */
+export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".name';
+
+/**
+ * Builds `instance_reservations_of(uuid, reservation)` from the request specs; specs that are not
+ * valid JSON give no reservation and are counted in `spec_problems`.
+ */
+export async function instanceReservations(ctx: SpanContext): Promise<void> {
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE instance_reservation_of AS
+    SELECT instance_uuid AS uuid,
+      coalesce(
+        nullif(json_extract_string(spec, '${RESERVATION_HINT_PATH}'), ''),
+        nullif(regexp_extract(json_extract_string(spec, '${FLAVOR_NAME_PATH}'), '^reservation:(.+)$', 1), '')
+      ) AS reservation
+    FROM stg_nova_api_request_specs WHERE json_valid(spec);
+    CREATE OR REPLACE TEMP TABLE spec_problems AS
+    SELECT id::VARCHAR AS row_id, instance_uuid FROM stg_nova_api_request_specs WHERE NOT json_valid(spec);`);
+}
+
+/**
+ * Builds `cand_instances` (one piece per occupancy segment or shelved gap) and `rows_instances`.
+ * Needs `inst_events` ({@linkcode instanceEvents}).
+ */
+export async function instanceCandidates(ctx: SpanContext): Promise<void> {
+  await instanceReservations(ctx);
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE known_hypervisors AS
+    SELECT DISTINCT trim(hypervisor_hostname) AS hostname FROM stg_nova_compute_nodes WHERE nullif(trim(hypervisor_hostname), '') IS NOT NULL
+    UNION SELECT DISTINCT trim(hypervisor_hostname) FROM stg_blazar_computehosts WHERE nullif(trim(hypervisor_hostname), '') IS NOT NULL;
+    CREATE OR REPLACE TEMP TABLE service_hypervisors AS
+    SELECT trim(host) AS host, min(trim(hypervisor_hostname)) AS hostname, count(DISTINCT trim(hypervisor_hostname)) AS n
+    FROM stg_nova_compute_nodes WHERE nullif(trim(host), '') IS NOT NULL AND nullif(trim(hypervisor_hostname), '') IS NOT NULL
+    GROUP BY ALL;`);
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE inst_base AS
+    WITH term AS (
+      SELECT uuid, min(t) AS t FROM inst_events
+      WHERE event = 'compute_terminate_instance' AND result = 'Success' AND NOT action_failed
+      GROUP BY uuid
+    ), last_host AS (
+      SELECT uuid, host FROM inst_events
+      WHERE starts_with(event, 'compute_') AND result = 'Success' AND host IS NOT NULL
+      QUALIFY row_number() OVER (PARTITION BY uuid ORDER BY t DESC, event_id DESC) = 1
+    )
+    SELECT i.id::VARCHAR AS row_id, i.uuid, epoch_us(i.launched_at) AS s,
+      least(epoch_us(i.terminated_at), epoch_us(i.deleted_at), term.t) AS e,
+      coalesce(i.deleted, 0) <> 0 AS marked_deleted,
+      nullif(trim(i.node), '') AS node, lh.host AS event_host,
+      coalesce(nullif(trim(i.node), ''), kh.hostname,
+        CASE WHEN sh.n = 1 THEN sh.hostname END) AS hostname,
+      CASE
+        WHEN nullif(trim(i.node), '') IS NOT NULL THEN NULL
+        WHEN lh.host IS NULL THEN 'no node and no compute event with a host'
+        WHEN kh.hostname IS NULL AND sh.n > 1 THEN 'event host ' || lh.host || ' serves ' || sh.n || ' hypervisors'
+        WHEN kh.hostname IS NULL AND sh.n IS NULL THEN 'event host ' || lh.host || ' is no known hypervisor'
+        ELSE 'host from compute event'
+      END AS host_detail,
+      r.reservation,
+      i.vcpus::DOUBLE AS vcpus, i.memory_mb::DOUBLE AS memory_mb,
+      (coalesce(i.root_gb, 0) + coalesce(i.ephemeral_gb, 0))::DOUBLE AS disk_gb
+    FROM stg_nova_instances i
+    LEFT JOIN term ON term.uuid = i.uuid
+    LEFT JOIN last_host lh ON lh.uuid = i.uuid
+    LEFT JOIN known_hypervisors kh ON kh.hostname = lh.host
+    LEFT JOIN service_hypervisors sh ON sh.host = lh.host
+    LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid`);
+  // Occupancy segments: on at launch, off at a shelve-offload, on again at an unshelve.
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE inst_segments AS
+    WITH ok AS (
+      SELECT * FROM inst_base WHERE s IS NOT NULL AND (e IS NULL OR e > s)
+    ), tr AS (
+      SELECT ok.row_id, ok.s AS t, 1 AS state, 0 AS seq FROM ok
+      UNION ALL
+      SELECT ok.row_id, ev.t,
+        CASE WHEN ev.event = 'compute_shelve_offload_instance' THEN 0 ELSE 1 END, 1
+      FROM ok JOIN inst_events ev ON ev.uuid = ok.uuid
+      WHERE ev.event IN ('compute_shelve_offload_instance', 'compute_unshelve_instance')
+        AND ev.result = 'Success' AND NOT ev.action_failed
+        AND ev.t > ok.s AND (ok.e IS NULL OR ev.t < ok.e)
+    ), changes AS (
+      SELECT row_id, t, state FROM (
+        SELECT *, lag(state) OVER (PARTITION BY row_id ORDER BY t, seq) AS prev FROM tr
+      ) WHERE prev IS NULL OR prev <> state
+    )
+    SELECT c.row_id, c.t AS s, coalesce(lead(c.t) OVER (PARTITION BY c.row_id ORDER BY c.t), ok.e) AS e,
+      c.state
+    FROM changes c JOIN ok USING (row_id)`);
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE cand_instances (${CANDIDATE_COLUMNS});
+    INSERT INTO cand_instances
+    WITH pieces AS (
+      SELECT b.*, g.s AS ps, g.e AS pe, g.state FROM inst_base b JOIN inst_segments g USING (row_id)
+      UNION ALL
+      SELECT b.*, b.s, b.e, NULL FROM inst_base b
+      WHERE NOT EXISTS (SELECT 1 FROM inst_segments g WHERE g.row_id = b.row_id)
+    )
+    SELECT row_number() OVER (ORDER BY row_id, ps), '${INSTANCES}',
+      CASE WHEN reservation IS NULL THEN 'occupied_ondemand' ELSE 'occupied_reservation' END,
+      row_id, uuid, hostname,
+      CASE WHEN reservation IS NULL THEN 'host|' || hostname ELSE 'res|' || reservation || '|' || hostname END,
+      ps, pe,
+      CASE
+        WHEN s IS NULL THEN 'never_launched'
+        WHEN e IS NULL AND marked_deleted THEN 'missing_end'
+        WHEN state = 0 THEN 'shelved_offloaded'
+      END,
+      host_detail, NULL, vcpus, memory_mb, disk_gb
+    FROM pieces;
+    CREATE OR REPLACE TEMP TABLE rows_instances AS SELECT row_id, s, e FROM inst_base;`);
+}

@@ -1,0 +1,157 @@
+/**
+ * The invariants of DESIGN §8.1 and §8.2, exact in integer microseconds, checked on every run.
+ *
+ * For every source that has input rows:
+ * - `rows`: input rows = rows with at least one valid piece + rows wholly rejected; every input row
+ *   id appears in the spans or the audit, and no id appears that was not input.
+ * - `seconds`: per row, input = valid + rejected, where input = `max(0, coalesce(end, as_of) -
+ *   start)` (0 without a start). The check fails if any row differs.
+ *
+ * And for the replay of instance actions: per instance, occupied = active + stopped, with active
+ * inside occupied (`check: "partition"`).
+ *
+ * @module
+ */
+import type { Duck } from "../db/duckdb.ts";
+
+/** One check of `invariants.json`. */
+export interface InvariantCheck {
+  source: string;
+  check: "rows" | "seconds" | "partition";
+  input: number;
+  output: number;
+  rejected: number;
+  ok: boolean;
+  /** rows: input ids that appear nowhere. */
+  missing?: number;
+  /** rows: ids in spans or audit that were not input. */
+  invented?: number;
+  /** seconds: rows whose valid + rejected seconds differ from their input seconds. */
+  mismatched_rows?: number;
+}
+
+/** The whole `invariants.json`. */
+export interface Invariants {
+  ok: boolean;
+  checks: InvariantCheck[];
+}
+
+const US = 1_000_000;
+
+/**
+ * Computes every check from the run's `input_rows`, `span_pieces` and `audit_pieces` tables
+ * (times in microseconds; span pieces closed at as_of).
+ *
+ * @example
+ * ```ts ignore
+ * const inv = await checkInvariants(db, asOfUs);
+ * if (!inv.ok) throw new Error(describeViolations(inv));
+ * ```
+ */
+export async function checkInvariants(db: Duck, asOfUs: bigint): Promise<Invariants> {
+  const asOf = `${asOfUs}::BIGINT`;
+  const rows = await db.json<Record<string, string | number>>(`
+    WITH inp AS (
+      SELECT source, row_id, CASE WHEN s IS NULL THEN 0 ELSE greatest(0, coalesce(e, ${asOf}) - s) END AS us
+      FROM input_rows
+    ), v AS (
+      SELECT source, row_id, sum(e - s)::HUGEINT AS us FROM span_pieces
+      WHERE source IN (SELECT DISTINCT source FROM input_rows) GROUP BY ALL
+    ), r AS (
+      SELECT source, row_id, sum(us)::HUGEINT AS us FROM audit_pieces GROUP BY ALL
+    ), per_row AS (
+      SELECT i.source, i.row_id, i.us AS input_us, coalesce(v.us, 0) AS valid_us, coalesce(r.us, 0) AS rejected_us,
+        v.row_id IS NOT NULL AS has_valid, r.row_id IS NOT NULL AS has_rejected
+      FROM inp i LEFT JOIN v USING (source, row_id) LEFT JOIN r USING (source, row_id)
+    ), invented AS (
+      SELECT source, count(*) AS n FROM (
+        SELECT source, row_id FROM v UNION SELECT source, row_id FROM r
+      ) x WHERE NOT EXISTS (SELECT 1 FROM inp WHERE inp.source = x.source AND inp.row_id = x.row_id)
+      GROUP BY source
+    )
+    SELECT p.source,
+      count(*) AS input_rows,
+      count(*) FILTER (WHERE has_valid) AS valid_rows,
+      count(*) FILTER (WHERE NOT has_valid AND has_rejected) AS rejected_rows,
+      count(*) FILTER (WHERE NOT has_valid AND NOT has_rejected) AS missing_rows,
+      coalesce(any_value(inv.n), 0) AS invented_rows,
+      sum(input_us)::HUGEINT AS input_us, sum(valid_us)::HUGEINT AS valid_us, sum(rejected_us)::HUGEINT AS rejected_us,
+      count(*) FILTER (WHERE input_us <> valid_us + rejected_us) AS mismatched_rows
+    FROM per_row p LEFT JOIN invented inv USING (source)
+    GROUP BY p.source ORDER BY p.source`);
+  const checks: InvariantCheck[] = [];
+  for (const r of rows) {
+    const n = (k: string) => Number(r[k]);
+    const rowsOk = n("input_rows") === n("valid_rows") + n("rejected_rows") && n("missing_rows") === 0 &&
+      n("invented_rows") === 0;
+    checks.push({
+      source: String(r.source),
+      check: "rows",
+      input: n("input_rows"),
+      output: n("valid_rows"),
+      rejected: n("rejected_rows"),
+      ok: rowsOk,
+      missing: n("missing_rows"),
+      invented: n("invented_rows"),
+    });
+    const exact = BigInt(r.input_us) === BigInt(r.valid_us) + BigInt(r.rejected_us) && n("mismatched_rows") === 0;
+    checks.push({
+      source: String(r.source),
+      check: "seconds",
+      input: n("input_us") / US,
+      output: n("valid_us") / US,
+      rejected: n("rejected_us") / US,
+      ok: exact,
+      mismatched_rows: n("mismatched_rows"),
+    });
+  }
+  // Sources that vanished entirely (all rows deleted) still must show up.
+  const partition = await db.json<Record<string, string>>(`
+    WITH occ AS (SELECT row_id, sum(e - s)::HUGEINT AS us FROM span_pieces WHERE metric LIKE 'occupied_%' GROUP BY row_id),
+    act AS (SELECT row_id, sum(e - s)::HUGEINT AS us FROM span_pieces WHERE metric LIKE 'active_%' GROUP BY row_id),
+    stp AS (SELECT row_id, sum(e - s)::HUGEINT AS us FROM stopped_pieces GROUP BY row_id),
+    outside AS (
+      SELECT count(*) AS n FROM span_pieces a WHERE a.metric LIKE 'active_%' AND NOT EXISTS (
+        SELECT 1 FROM span_pieces o WHERE o.metric LIKE 'occupied_%' AND o.row_id = a.row_id AND o.s <= a.s AND a.e <= o.e)
+    )
+    SELECT coalesce(sum(occ.us), 0)::HUGEINT AS occ, coalesce(sum(act.us), 0)::HUGEINT AS act, coalesce(sum(stp.us), 0)::HUGEINT AS stp,
+      count(*) FILTER (WHERE occ.us <> coalesce(act.us, 0) + coalesce(stp.us, 0)) AS bad,
+      (SELECT n FROM outside) AS outside
+    FROM occ LEFT JOIN act USING (row_id) LEFT JOIN stp USING (row_id)`);
+  if (partition.length > 0) {
+    const p = partition[0];
+    checks.push({
+      source: "nova.instance_actions",
+      check: "partition",
+      input: Number(p.occ) / US,
+      output: Number(p.act) / US,
+      rejected: Number(p.stp) / US,
+      ok: BigInt(p.occ) === BigInt(p.act) + BigInt(p.stp) && Number(p.bad) === 0 && Number(p.outside) === 0,
+      mismatched_rows: Number(p.bad) + Number(p.outside),
+    });
+  }
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+/**
+ * One line per failed check, naming the source, the check and the numbers.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { describeViolations } from "./invariants.ts";
+ * equal(
+ *   describeViolations({ ok: false, checks: [{ source: "nova.instances", check: "rows", input: 10,
+ *     output: 7, rejected: 2, ok: false, missing: 1, invented: 0 }] }),
+ *   'Invariant "rows" violated for "nova.instances": input 10, valid 7, rejected 2, missing 1, invented 0',
+ * );
+ * ```
+ */
+export function describeViolations(inv: Invariants): string {
+  return inv.checks.filter((c) => !c.ok).map((c) => {
+    const extra = c.check === "rows"
+      ? `, missing ${c.missing ?? 0}, invented ${c.invented ?? 0}`
+      : `, rows that differ ${c.mismatched_rows ?? 0}`;
+    return `Invariant "${c.check}" violated for "${c.source}": input ${c.input}, valid ${c.output}, rejected ${c.rejected}${extra}`;
+  }).join("\n");
+}

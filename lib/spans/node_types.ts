@@ -1,0 +1,106 @@
+/**
+ * Node types and host attributes per host window (DESIGN §7).
+ *
+ * A host window is a maximal interval of `total` (Nova registrations and evidence) for one
+ * hostname. Its node type comes from the Blazar host records of the same hostname that overlap
+ * the window, through the extra capability `node_type`, in any of the three schema eras:
+ *
+ * | era | key of the capability |
+ * |---|---|
+ * | original | `computehost_extra_capabilities.capability_name` |
+ * | Chameleon fork 2020-2024 | `capability_id` -> `extra_capabilities.capability_name` |
+ * | current (fork and upstream) | `property_id` -> `resource_properties.property_name` |
+ *
+ * | case | node type |
+ * |---|---|
+ * | no Blazar record overlaps the window | `unknown` |
+ * | records of one type overlap | that type |
+ * | records of several types overlap | the type with the most overlapping time (ties: the latest record); listed as a conflict |
+ *
+ * Host size (vcpus, memory, disk) comes from the window's latest compute-node row with non-zero
+ * values, else from its Blazar records (Ironic reports zeros in Nova since resource classes).
+ *
+ * @module
+ */
+import type { SpanContext } from "./context.ts";
+
+/**
+ * Builds `blazar_node_types(computehost_id, node_type)`: the newest `node_type` capability of each
+ * Blazar host record, whatever the schema era.
+ */
+export async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE blazar_node_types AS
+    SELECT c.computehost_id, trim(c.capability_value) AS node_type
+    FROM stg_blazar_computehost_extra_capabilities c
+    LEFT JOIN stg_blazar_extra_capabilities x ON x.id = c.capability_id
+    LEFT JOIN stg_blazar_resource_properties p ON p.id = c.property_id
+    WHERE coalesce(c.capability_name, x.capability_name, p.property_name) = 'node_type'
+      AND nullif(trim(c.capability_value), '') IS NOT NULL
+    QUALIFY row_number() OVER (
+      PARTITION BY c.computehost_id ORDER BY c.created_at DESC NULLS LAST, c.id DESC) = 1`);
+}
+
+/**
+ * Builds `host_windows(window_id, hostname, s, e, node_type, hypervisor_type, vcpus, memory_mb,
+ * disk_gb)` from the `total` span pieces, and `node_type_conflicts` for windows that several
+ * node types claim.
+ */
+export async function hostWindows(ctx: SpanContext): Promise<void> {
+  const asOf = `${ctx.asOfUs}::BIGINT`;
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE host_windows AS
+    WITH iv AS (SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'),
+    o AS (
+      SELECT *, max(e) OVER (PARTITION BY hostname ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+      FROM iv
+    ), g AS (
+      SELECT *, sum(CASE WHEN reach >= s THEN 0 ELSE 1 END) OVER (PARTITION BY hostname ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS grp
+      FROM o
+    )
+    SELECT row_number() OVER (ORDER BY hostname, min(s)) AS window_id, hostname, min(s) AS s, max(e) AS e
+    FROM g GROUP BY hostname, grp`);
+  // Blazar records with their node types and sizes, as intervals.
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE blazar_records AS
+    SELECT h.id, trim(h.hypervisor_hostname) AS hostname, epoch_us(h.created_at) AS s,
+      least(coalesce(epoch_us(h.deleted_at), ${asOf}), ${asOf}) AS e,
+      t.node_type, h.hypervisor_type, h.vcpus, h.memory_mb, h.local_gb
+    FROM stg_blazar_computehosts h LEFT JOIN blazar_node_types t ON t.computehost_id = h.id
+    WHERE h.created_at IS NOT NULL AND nullif(trim(h.hypervisor_hostname), '') IS NOT NULL`);
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE window_types AS
+    SELECT w.window_id, b.node_type,
+      sum(least(w.e, b.e) - greatest(w.s, b.s)) AS overlap, max(b.s) AS latest
+    FROM host_windows w JOIN blazar_records b
+      ON b.hostname = w.hostname AND b.s < w.e AND w.s < b.e AND b.node_type IS NOT NULL
+    GROUP BY ALL`);
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE node_type_conflicts AS
+    SELECT w.hostname, w.s, w.e, list(t.node_type ORDER BY t.overlap DESC) AS node_types
+    FROM host_windows w JOIN window_types t USING (window_id)
+    GROUP BY ALL HAVING count(*) > 1`);
+  await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE host_windows AS
+    WITH best AS (
+      SELECT window_id, node_type FROM window_types
+      QUALIFY row_number() OVER (PARTITION BY window_id ORDER BY overlap DESC, latest DESC, node_type) = 1
+    ), nova AS (
+      SELECT w.window_id, c.hypervisor_type, c.vcpus, c.memory_mb, c.local_gb
+      FROM host_windows w JOIN stg_nova_compute_nodes c
+        ON trim(c.hypervisor_hostname) = w.hostname AND epoch_us(c.created_at) < w.e
+        AND w.s < coalesce(epoch_us(c.deleted_at), ${asOf})
+      QUALIFY row_number() OVER (PARTITION BY w.window_id ORDER BY (c.vcpus > 0) DESC, c.created_at DESC, c.id DESC) = 1
+    ), blz AS (
+      SELECT w.window_id, b.hypervisor_type, b.vcpus, b.memory_mb, b.local_gb
+      FROM host_windows w JOIN blazar_records b ON b.hostname = w.hostname AND b.s < w.e AND w.s < b.e
+      QUALIFY row_number() OVER (PARTITION BY w.window_id ORDER BY (b.vcpus > 0) DESC, b.s DESC) = 1
+    )
+    SELECT w.*, coalesce(best.node_type, 'unknown') AS node_type,
+      lower(coalesce(nova.hypervisor_type, blz.hypervisor_type, 'ironic')) AS hypervisor_type,
+      coalesce(nullif(nova.vcpus, 0), nullif(blz.vcpus, 0))::DOUBLE AS vcpus,
+      coalesce(nullif(nova.memory_mb, 0), nullif(blz.memory_mb, 0))::DOUBLE AS memory_mb,
+      coalesce(nullif(nova.local_gb, 0), nullif(blz.local_gb, 0))::DOUBLE AS disk_gb
+    FROM host_windows w LEFT JOIN best USING (window_id) LEFT JOIN nova USING (window_id)
+      LEFT JOIN blz USING (window_id)`);
+}

@@ -1,0 +1,31 @@
+/**
+ * Audit reason codes: why a source row, or a piece of it, is not (wholly) a valid span.
+ * Each rejected row or piece carries exactly one; the first matching rule of a source's
+ * decision table wins. The set may grow; every code is documented here.
+ *
+ * @module
+ */
+
+/** Every reason code with its meaning. */
+export const REASONS = {
+  missing_start: "The row has no start time (e.g. created_at or the maintenance date is NULL).",
+  missing_end:
+    "The row is marked deleted but has no deletion time, so its end is unknown; the whole row is set apart.",
+  missing_host:
+    "The join key is NULL: no hypervisor hostname, or an instance with no node and no compute event naming a host.",
+  phantom_span: "The end is at or before the start: a zero-length or reversed interval.",
+  never_launched: "An instance that was never launched (launched_at is NULL): it occupied nothing.",
+  deleted_before_start: "A lease (or its reservation or allocation) was deleted before it started.",
+  after_as_of: "The part scheduled after the snapshot's as_of time (future leases, clock skew).",
+  duplicate_conflict:
+    "The part of a record that an earlier record of the same host already covers (duplicate Blazar hosts, overlapping compute-node registrations); the host counts once.",
+  orphan: "No parent window overlaps the row at all (no host, reservation or allocation to hold it).",
+  clipped: "The part of the row outside its parent windows (e.g. an instance running past its lease).",
+  shelved_offloaded:
+    "The time an instance spent shelved and offloaded between its occupancy segments: it held no host.",
+  committed_overlap:
+    "Maintenance recorded while a Blazar allocation held the host: committed wins, the overlap is reported.",
+} as const;
+
+/** One reason code. */
+export type Reason = keyof typeof REASONS;

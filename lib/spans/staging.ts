@@ -1,0 +1,118 @@
+/**
+ * Staging: one table per source table, 1:1 with the snapshot's parquet files: select the
+ * registry's columns by name and cast them to the registry's types. No joins, no rules.
+ *
+ * Staged tables are named `stg_<schema>_<table>`. A table absent from the snapshot is staged
+ * empty (same columns), so every later query runs, and is listed as absent. A parquet file that
+ * cannot be read, or lacks a registry column, fails with one line naming the file and the column.
+ *
+ * @module
+ */
+import type { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+import type { Snapshot } from "../fetch/manifest.ts";
+import { duckdbType, qualifiedName, quoteIdent, REGISTRY, type TableSpec } from "../registry.ts";
+
+/** What staging found. */
+export interface Staged {
+  /** Qualified names of the tables that have rows or at least a file. */
+  present: Set<string>;
+  /** Qualified names of the tables with no file in the snapshot. */
+  absent: string[];
+  /** Parquet file per present table. */
+  files: Record<string, string>;
+}
+
+/**
+ * The staging table name of a registry table.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { stagingName } from "./staging.ts";
+ * equal(stagingName("nova.compute_nodes"), "stg_nova_compute_nodes");
+ * ```
+ */
+export function stagingName(table: string): string {
+  return `stg_${table.replace(".", "_")}`;
+}
+
+/** Columns of a parquet file, or an error naming the file. */
+async function parquetColumns(db: Duck, path: string): Promise<Map<string, string>> {
+  try {
+    const rows = await db.rows<{ column_name: string; column_type: string }>(
+      `DESCRIBE SELECT * FROM read_parquet(${sqlLiteral(path)})`,
+    );
+    return new Map(rows.map((r) => [r.column_name, r.column_type]));
+  } catch (e) {
+    throw new Error(`Cannot read parquet file "${path}": ${firstLine(e)}`);
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split("\n")[0];
+}
+
+async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise<void> {
+  const name = qualifiedName(spec);
+  const target = quoteIdent(stagingName(name), "duckdb");
+  if (path === null) {
+    const cols = spec.columns.map((c) =>
+      `CAST(NULL AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name, "duckdb")}`
+    );
+    await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT ${cols.join(", ")} LIMIT 0`);
+    return;
+  }
+  const have = await parquetColumns(db, path);
+  let select: string;
+  if (spec.selectAll) {
+    select = "*";
+    for (const c of spec.columns.filter((c) => c.name === spec.key)) {
+      if (!have.has(c.name)) {
+        throw new Error(`Cannot stage "${name}" from "${path}": column "${c.name}" is missing`);
+      }
+    }
+  } else {
+    const missing = spec.columns.find((c) => !have.has(c.name));
+    if (missing) {
+      throw new Error(
+        `Cannot stage "${name}" from "${path}": column "${missing.name}" is missing (expected the registry's columns: fetch writes absent optional columns as NULL)`,
+      );
+    }
+    select = spec.columns.map((c) => {
+      const q = quoteIdent(c.name, "duckdb");
+      return `CAST(${q} AS ${duckdbType(c.type)}) AS ${q}`;
+    }).join(", ");
+  }
+  try {
+    await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT ${select} FROM read_parquet(${sqlLiteral(path)})`);
+  } catch (e) {
+    throw new Error(`Cannot stage "${name}" from "${path}": ${firstLine(e)}`);
+  }
+}
+
+/**
+ * Stages every registry table of a snapshot into `stg_*` tables.
+ *
+ * @example
+ * ```ts ignore
+ * const staged = await stageSnapshot(db, await loadSnapshot("input/demo"));
+ * console.log(staged.absent);
+ * ```
+ */
+export async function stageSnapshot(db: Duck, snapshot: Snapshot): Promise<Staged> {
+  const present = new Set<string>();
+  const absent: string[] = [];
+  const files: Record<string, string> = {};
+  for (const spec of REGISTRY) {
+    const name = qualifiedName(spec);
+    const path = snapshot.tables[name]?.path ?? null;
+    await stageOne(db, spec, path);
+    if (path === null) absent.push(name);
+    else {
+      present.add(name);
+      files[name] = path;
+    }
+  }
+  return { present, absent, files };
+}
