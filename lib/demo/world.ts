@@ -1422,7 +1422,12 @@ class World {
     for (const life of this.lives) {
       // An instance proves its host existed (DESIGN §7): a Blazar termination a few seconds
       // after the host's last registration still counts.
-      this.truth.add("total", life.nodeType, life.amounts, normalize([...life.total, ...life.occupied]));
+      this.truth.add(
+        "total",
+        life.nodeType,
+        life.amounts,
+        normalize([...life.total, ...life.occupied]),
+      );
       this.truth.add("reservable", life.nodeType, life.amounts, life.reservable);
       const maint = subtract(intersect(life.maintenance, life.reservable), life.committed);
       this.truth.add("maintenance", life.nodeType, life.amounts, maint);

@@ -30,9 +30,9 @@ import { createCollectors, screenSource, settleSource } from "./pieces.ts";
 import { DEFAULT_RULES, type SpanContext, type SpanRules } from "./context.ts";
 import { NOVA_HOSTS, novaHostCandidates } from "./nova_hosts.ts";
 import { BLAZAR_HOSTS, blazarHostCandidates } from "./blazar_hosts.ts";
-import { ALLOCATIONS, allocationCandidates } from "./allocations.ts";
+import { allocationCandidates, ALLOCATIONS } from "./allocations.ts";
 import { instanceEvents } from "./instance_events.ts";
-import { INSTANCES, instanceCandidates } from "./instances.ts";
+import { instanceCandidates, INSTANCES } from "./instances.ts";
 import { activeSpans } from "./active.ts";
 import { MAINTENANCE, maintenanceCandidates } from "./maintenance.ts";
 import { reservableEvidence, totalEvidence } from "./evidence.ts";
@@ -64,7 +64,9 @@ export interface SpansResult {
 /** Microseconds of an ISO UTC timestamp without zone. */
 export function isoToUs(iso: string): bigint {
   const ms = Date.parse(iso.endsWith("Z") ? iso : `${iso.replace(" ", "T")}Z`);
-  if (Number.isNaN(ms)) throw new Error(`Cannot read timestamp "${iso}": expected YYYY-MM-DDTHH:MM:SS`);
+  if (Number.isNaN(ms)) {
+    throw new Error(`Cannot read timestamp "${iso}": expected YYYY-MM-DDTHH:MM:SS`);
+  }
   return BigInt(ms) * 1000n;
 }
 
@@ -131,30 +133,46 @@ export async function buildSpans(
   let allocLive: string | null = null;
   if (has(ALLOCATIONS)) {
     await allocationCandidates(ctx);
-    allocLive = await screenSource(db, { source: ALLOCATIONS, candidates: "cand_allocations", rows: "rows_allocations" }, asOfUs);
+    allocLive = await screenSource(db, {
+      source: ALLOCATIONS,
+      candidates: "cand_allocations",
+      rows: "rows_allocations",
+    }, asOfUs);
   } else {
     notes.push(`${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`);
   }
   let instLive: string | null = null;
   if (has(INSTANCES)) {
     if (!has("nova_api.request_specs")) {
-      notes.push("nova_api.request_specs is absent: no instance can be tied to a reservation; all are on-demand");
+      notes.push(
+        "nova_api.request_specs is absent: no instance can be tied to a reservation; all are on-demand",
+      );
     }
     if (!has("nova.instance_actions_events")) {
-      notes.push("nova.instance_actions_events is absent: ends and hosts come from instances alone; no active series");
+      notes.push(
+        "nova.instance_actions_events is absent: ends and hosts come from instances alone; no active series",
+      );
     }
     await instanceCandidates(ctx);
-    instLive = await screenSource(db, { source: INSTANCES, candidates: "cand_instances", rows: "rows_instances" }, asOfUs);
+    instLive = await screenSource(db, {
+      source: INSTANCES,
+      candidates: "cand_instances",
+      rows: "rows_instances",
+    }, asOfUs);
   } else {
     notes.push(`${INSTANCES} is absent: no occupied or active series`);
   }
   if (rules.evidence) {
-    await db.run("CREATE OR REPLACE TEMP TABLE empty_live AS SELECT NULL::VARCHAR AS hostname, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0");
+    await db.run(
+      "CREATE OR REPLACE TEMP TABLE empty_live AS SELECT NULL::VARCHAR AS hostname, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
+    );
     await totalEvidence(ctx, allocLive ?? "empty_live", instLive ?? "empty_live");
   }
   // 2. host windows: node type and size
   await hostWindows(ctx);
-  await db.run("CREATE OR REPLACE TEMP TABLE win_total AS SELECT hostname AS parent_key, s, e FROM host_windows");
+  await db.run(
+    "CREATE OR REPLACE TEMP TABLE win_total AS SELECT hostname AS parent_key, s, e FROM host_windows",
+  );
 
   // 3. reservable
   if (has(BLAZAR_HOSTS)) {
@@ -170,32 +188,59 @@ export async function buildSpans(
     notes.push(`${BLAZAR_HOSTS} is absent: pool membership is unknown (pool_unknown), not empty`);
   }
   if (rules.evidence && allocLive) await reservableEvidence(ctx, allocLive);
-  await db.run("CREATE OR REPLACE TEMP TABLE win_reservable AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'reservable'");
+  await db.run(
+    "CREATE OR REPLACE TEMP TABLE win_reservable AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'reservable'",
+  );
 
   // 4. committed
-  if (allocLive) await settleSource(db, allocLive, { parents: "win_reservable", orphanDetail: "the host's reservable windows" });
+  if (allocLive) {
+    await settleSource(db, allocLive, {
+      parents: "win_reservable",
+      orphanDetail: "the host's reservable windows",
+    });
+  }
   // 5. occupied
   await db.run(`
     CREATE OR REPLACE TEMP TABLE win_occupancy AS
     SELECT 'res|' || entity_id || '|' || hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'
     UNION ALL SELECT 'host|' || parent_key, s, e FROM win_total`);
-  if (instLive) await settleSource(db, instLive, { parents: "win_occupancy", orphanDetail: "the reservation's committed windows on the host (or, on demand, the host's windows)" });
+  if (instLive) {
+    await settleSource(db, instLive, {
+      parents: "win_occupancy",
+      orphanDetail:
+        "the reservation's committed windows on the host (or, on demand, the host's windows)",
+    });
+  }
   // 6. active
   if (rules.active && has(INSTANCES) && has("nova.instance_actions_events")) {
     await activeSpans(ctx);
   } else {
-    await db.run("CREATE OR REPLACE TEMP TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0");
-    if (has(INSTANCES)) notes.push("active spans skipped: no active_reservation or active_ondemand series");
+    await db.run(
+      "CREATE OR REPLACE TEMP TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
+    );
+    if (has(INSTANCES)) {
+      notes.push("active spans skipped: no active_reservation or active_ondemand series");
+    }
   }
   // 7. maintenance
   if (rules.maintenance && has(MAINTENANCE)) {
     await maintenanceCandidates(ctx);
-    const live = await screenSource(db, { source: MAINTENANCE, candidates: "cand_maintenance", rows: "rows_maintenance" }, asOfUs);
-    await db.run("CREATE OR REPLACE TEMP TABLE win_committed_host AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'");
+    const live = await screenSource(db, {
+      source: MAINTENANCE,
+      candidates: "cand_maintenance",
+      rows: "rows_maintenance",
+    }, asOfUs);
+    await db.run(
+      "CREATE OR REPLACE TEMP TABLE win_committed_host AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'",
+    );
     await settleSource(db, live, {
       parents: "win_reservable",
       orphanDetail: "the host's reservable windows",
-      subtract: { windows: "win_committed_host", reason: "committed_overlap", detail: "a Blazar allocation held the host" },
+      subtract: {
+        windows: "win_committed_host",
+        reason: "committed_overlap",
+        detail: "a Blazar allocation held the host",
+      },
     });
   } else if (!has(MAINTENANCE)) {
     notes.push(`${MAINTENANCE} is absent: no maintenance series (admittable = reservable)`);
@@ -213,7 +258,9 @@ export async function buildSpans(
     site: site.key,
     asOf: snapshot.asOf,
     asOfUs,
-    coverageStart: coverage === null ? null : new Date(Number(coverage / 1000n)).toISOString().slice(0, 19),
+    coverageStart: coverage === null
+      ? null
+      : new Date(Number(coverage / 1000n)).toISOString().slice(0, 19),
     invariants,
     staged,
     notes,
@@ -253,7 +300,11 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
  * await writeSpansOutputs(db, result, "output/demo");
  * ```
  */
-export async function writeSpansOutputs(db: Duck, result: SpansResult, outputDir: string): Promise<void> {
+export async function writeSpansOutputs(
+  db: Duck,
+  result: SpansResult,
+  outputDir: string,
+): Promise<void> {
   await Deno.mkdir(outputDir, { recursive: true });
   for (const table of ["spans", "audit"]) {
     await atomicWrite(join(outputDir, `${table}.parquet`), async (tmp) => {

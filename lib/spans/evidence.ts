@@ -23,22 +23,38 @@ async function addGapSpans(
 ): Promise<void> {
   const db = ctx.db;
   await mergeWindows(db, { input: options.intervals, output: "ev_merged", key: "hostname" });
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_kids AS SELECT row_number() OVER () AS pid, hostname, s, e FROM ev_merged`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_cover AS SELECT hostname, s, e FROM ${options.covered}`);
-  await splitByWindows(db, { children: "ev_kids", windows: "ev_cover", key: "hostname", inside: "ev_in", outside: "ev_out" });
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_kids AS SELECT row_number() OVER () AS pid, hostname, s, e FROM ev_merged`,
+  );
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_cover AS SELECT hostname, s, e FROM ${options.covered}`,
+  );
+  await splitByWindows(db, {
+    children: "ev_kids",
+    windows: "ev_cover",
+    key: "hostname",
+    inside: "ev_in",
+    outside: "ev_out",
+  });
   await db.run(`
     INSERT INTO span_pieces
     SELECT '${options.source}', '${options.metric}', 'evidence:' || k.hostname || ':' || o.s, k.hostname,
       k.hostname, o.s, o.e, 1, NULL, NULL, NULL
     FROM ev_out o JOIN ev_kids k USING (pid)`);
-  await db.run(`DROP TABLE ev_merged; DROP TABLE ev_kids; DROP TABLE ev_cover; DROP TABLE ev_in; DROP TABLE ev_out`);
+  await db.run(
+    `DROP TABLE ev_merged; DROP TABLE ev_kids; DROP TABLE ev_cover; DROP TABLE ev_in; DROP TABLE ev_out`,
+  );
 }
 
 /**
  * Adds `total` evidence from services (KVM), allocations and instances, given the live
  * (screened, not yet clamped) allocation and instance pieces.
  */
-export async function totalEvidence(ctx: SpanContext, allocLive: string, instLive: string): Promise<void> {
+export async function totalEvidence(
+  ctx: SpanContext,
+  allocLive: string,
+  instLive: string,
+): Promise<void> {
   const db = ctx.db;
   const asOf = `${ctx.asOfUs}::BIGINT`;
   await db.run(`
@@ -49,22 +65,56 @@ export async function totalEvidence(ctx: SpanContext, allocLive: string, instLiv
     WHERE s."binary" = 'nova-compute' AND s.created_at IS NOT NULL
       AND trim(s.host) IN (SELECT trim(hypervisor_hostname) FROM stg_nova_compute_nodes
                            WHERE lower(hypervisor_type) <> 'ironic')`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`);
-  await addGapSpans(ctx, { intervals: "ev_services", covered: "ev_have", source: "nova.services", metric: "total" });
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`);
-  await addGapSpans(ctx, { intervals: "ev_alloc", covered: "ev_have", source: "evidence.allocation", metric: "total" });
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_inst AS SELECT hostname, s, e FROM ${instLive} WHERE hostname IS NOT NULL`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`);
-  await addGapSpans(ctx, { intervals: "ev_inst", covered: "ev_have", source: "evidence.instance", metric: "total" });
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
+  );
+  await addGapSpans(ctx, {
+    intervals: "ev_services",
+    covered: "ev_have",
+    source: "nova.services",
+    metric: "total",
+  });
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`,
+  );
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
+  );
+  await addGapSpans(ctx, {
+    intervals: "ev_alloc",
+    covered: "ev_have",
+    source: "evidence.allocation",
+    metric: "total",
+  });
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_inst AS SELECT hostname, s, e FROM ${instLive} WHERE hostname IS NOT NULL`,
+  );
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
+  );
+  await addGapSpans(ctx, {
+    intervals: "ev_inst",
+    covered: "ev_have",
+    source: "evidence.instance",
+    metric: "total",
+  });
   await db.run(`DROP TABLE ev_have; DROP TABLE ev_services; DROP TABLE ev_inst`);
 }
 
 /** Adds `reservable` evidence from allocations (needs `ev_alloc` from {@linkcode totalEvidence}). */
 export async function reservableEvidence(ctx: SpanContext, allocLive: string): Promise<void> {
   const db = ctx.db;
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'reservable'`);
-  await addGapSpans(ctx, { intervals: "ev_alloc", covered: "ev_have", source: "evidence.allocation", metric: "reservable" });
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`,
+  );
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'reservable'`,
+  );
+  await addGapSpans(ctx, {
+    intervals: "ev_alloc",
+    covered: "ev_have",
+    source: "evidence.allocation",
+    metric: "reservable",
+  });
   await db.run(`DROP TABLE ev_have; DROP TABLE ev_alloc`);
 }

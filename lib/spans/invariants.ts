@@ -82,7 +82,8 @@ export async function checkInvariants(db: Duck, asOfUs: bigint): Promise<Invaria
   const checks: InvariantCheck[] = [];
   for (const r of rows) {
     const n = (k: string) => Number(r[k]);
-    const rowsOk = n("input_rows") === n("valid_rows") + n("rejected_rows") && n("missing_rows") === 0 &&
+    const rowsOk = n("input_rows") === n("valid_rows") + n("rejected_rows") &&
+      n("missing_rows") === 0 &&
       n("invented_rows") === 0;
     checks.push({
       source: String(r.source),
@@ -94,7 +95,8 @@ export async function checkInvariants(db: Duck, asOfUs: bigint): Promise<Invaria
       missing: n("missing_rows"),
       invented: n("invented_rows"),
     });
-    const exact = BigInt(r.input_us) === BigInt(r.valid_us) + BigInt(r.rejected_us) && n("mismatched_rows") === 0;
+    const exact = BigInt(r.input_us) === BigInt(r.valid_us) + BigInt(r.rejected_us) &&
+      n("mismatched_rows") === 0;
     checks.push({
       source: String(r.source),
       check: "seconds",
@@ -126,7 +128,8 @@ export async function checkInvariants(db: Duck, asOfUs: bigint): Promise<Invaria
       input: Number(p.occ) / US,
       output: Number(p.act) / US,
       rejected: Number(p.stp) / US,
-      ok: BigInt(p.occ) === BigInt(p.act) + BigInt(p.stp) && Number(p.bad) === 0 && Number(p.outside) === 0,
+      ok: BigInt(p.occ) === BigInt(p.act) + BigInt(p.stp) && Number(p.bad) === 0 &&
+        Number(p.outside) === 0,
       mismatched_rows: Number(p.bad) + Number(p.outside),
     });
   }

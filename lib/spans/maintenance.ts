@@ -55,7 +55,9 @@ export async function maintenanceCandidates(ctx: SpanContext): Promise<void> {
     }
   }
   const q = (c: string) => quoteIdent(c, "duckdb");
-  const start = m.layout === "daily" ? `CAST(${q(m.date)} AS TIMESTAMP)` : `CAST(${q(m.start)} AS TIMESTAMP)`;
+  const start = m.layout === "daily"
+    ? `CAST(${q(m.date)} AS TIMESTAMP)`
+    : `CAST(${q(m.start)} AS TIMESTAMP)`;
   const end = m.layout === "daily"
     ? (m.hours
       ? `epoch_us(${start}) + CAST(round(CAST(${q(m.hours)} AS DOUBLE) * 3600000000) AS BIGINT)`
@@ -65,7 +67,9 @@ export async function maintenanceCandidates(ctx: SpanContext): Promise<void> {
     CREATE OR REPLACE TEMP TABLE cand_maintenance (${CANDIDATE_COLUMNS});
     INSERT INTO cand_maintenance
     SELECT row_number() OVER (ORDER BY id), '${MAINTENANCE}', 'maintenance', id::VARCHAR,
-      nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''), nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''),
+      nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''), nullif(trim(CAST(${
+    q(m.host)
+  } AS VARCHAR)), ''),
       nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''),
       epoch_us(${start}), CASE WHEN ${start} IS NULL THEN NULL ELSE ${end} END, NULL, NULL, 1, NULL, NULL, NULL
     FROM stg_chameleon_usage_node_maintenance;

@@ -129,7 +129,8 @@ export async function settleSource(
     subtract?: { windows: string; reason: string; detail: string };
   } = {},
 ): Promise<void> {
-  const spanColumns = "source, metric, row_id, entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb";
+  const spanColumns =
+    "source, metric, row_id, entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb";
   let inside = live;
   if (options.parents) {
     await splitByWindows(db, {
@@ -150,7 +151,9 @@ export async function settleSource(
     inside = `${live}_in`;
   }
   if (options.subtract) {
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${live}_in2 AS SELECT * REPLACE (row_number() OVER () AS pid) FROM ${inside}`);
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE ${live}_in2 AS SELECT * REPLACE (row_number() OVER () AS pid) FROM ${inside}`,
+    );
     await splitByWindows(db, {
       children: `${live}_in2`,
       windows: options.subtract.windows,
@@ -160,11 +163,15 @@ export async function settleSource(
     });
     await db.run(`
       INSERT INTO audit_pieces
-      SELECT source, row_id, ${sqlText(options.subtract.reason)}, s, e, e - s, hostname, ${sqlText(options.subtract.detail)}
+      SELECT source, row_id, ${sqlText(options.subtract.reason)}, s, e, e - s, hostname, ${
+      sqlText(options.subtract.detail)
+    }
       FROM ${live}_hit`);
     await db.run(`
       INSERT INTO span_pieces
-      SELECT ${spanColumns.split(", ").map((c) => c === "s" || c === "e" ? `k.${c}` : `i.${c}`).join(", ")}
+      SELECT ${
+      spanColumns.split(", ").map((c) => c === "s" || c === "e" ? `k.${c}` : `i.${c}`).join(", ")
+    }
       FROM ${live}_keep k JOIN ${live}_in2 i USING (pid)`);
     await db.run(`DROP TABLE ${live}_in2; DROP TABLE ${live}_hit; DROP TABLE ${live}_keep`);
   } else {

@@ -5,6 +5,7 @@
  * | case | state |
  * |---|---|
  * | a `reservable` span (Blazar record or allocation evidence) covers the instant | reservable |
+ * | before the coverage start, an on-demand instance runs on it | not reservable (Blazar's filter places instances without a reservation only on hosts outside the pool) |
  * | before the coverage start, no reservable span | unknown (`pool_unknown`) |
  * | from the coverage start on, no reservable span | not reservable (on-demand capacity) |
  *
@@ -39,13 +40,23 @@ export async function poolUnknownSpans(ctx: SpanContext): Promise<bigint> {
     CREATE OR REPLACE TEMP TABLE pool_kids AS
     SELECT row_number() OVER () AS pid, hostname, s, least(e, ${cov}::BIGINT) AS e FROM host_windows
     WHERE s < ${cov}::BIGINT`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE pool_res AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'reservable'`);
-  await splitByWindows(db, { children: "pool_kids", windows: "pool_res", key: "hostname", inside: "pool_in", outside: "pool_out" });
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE pool_res AS SELECT hostname, s, e FROM span_pieces WHERE metric IN ('reservable', 'occupied_ondemand')`,
+  );
+  await splitByWindows(db, {
+    children: "pool_kids",
+    windows: "pool_res",
+    key: "hostname",
+    inside: "pool_in",
+    outside: "pool_out",
+  });
   await db.run(`
     INSERT INTO span_pieces
     SELECT '${POOL}', 'pool_unknown', 'pool:' || k.hostname || ':' || o.s, k.hostname, k.hostname, o.s, o.e,
       1, NULL, NULL, NULL
     FROM pool_out o JOIN pool_kids k USING (pid)`);
-  await db.run(`DROP TABLE pool_kids; DROP TABLE pool_res; DROP TABLE pool_in; DROP TABLE pool_out`);
+  await db.run(
+    `DROP TABLE pool_kids; DROP TABLE pool_res; DROP TABLE pool_in; DROP TABLE pool_out`,
+  );
   return cov;
 }

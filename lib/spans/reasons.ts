@@ -19,8 +19,10 @@ export const REASONS = {
   after_as_of: "The part scheduled after the snapshot's as_of time (future leases, clock skew).",
   duplicate_conflict:
     "The part of a record that an earlier record of the same host already covers (duplicate Blazar hosts, overlapping compute-node registrations); the host counts once.",
-  orphan: "No parent window overlaps the row at all (no host, reservation or allocation to hold it).",
-  clipped: "The part of the row outside its parent windows (e.g. an instance running past its lease).",
+  orphan:
+    "No parent window overlaps the row at all (no host, reservation or allocation to hold it).",
+  clipped:
+    "The part of the row outside its parent windows (e.g. an instance running past its lease).",
   shelved_offloaded:
     "The time an instance spent shelved and offloaded between its occupancy segments: it held no host.",
   committed_overlap:

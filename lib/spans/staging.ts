@@ -85,7 +85,11 @@ async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise
     }).join(", ");
   }
   try {
-    await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT ${select} FROM read_parquet(${sqlLiteral(path)})`);
+    await db.run(
+      `CREATE OR REPLACE TABLE ${target} AS SELECT ${select} FROM read_parquet(${
+        sqlLiteral(path)
+      })`,
+    );
   } catch (e) {
     throw new Error(`Cannot stage "${name}" from "${path}": ${firstLine(e)}`);
   }

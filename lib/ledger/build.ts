@@ -1,0 +1,272 @@
+/**
+ * Stage 03: spans -> step functions per metric, resource and node type -> derived metrics ->
+ * exact daily means and resource-hours per month and year (DESIGN §2, §6, §8.3, §9).
+ *
+ * | step | how |
+ * |---|---|
+ * | spans to deltas | each span adds its resource amount at its start and removes it at its end |
+ * | derived metrics | linear combinations of measured deltas (`coefficients.ts`), so they are exact at every instant |
+ * | steps | running sum per (metric, resource, node type) |
+ * | stack check | leaves minus total, recomputed from the written steps, is zero at every instant |
+ * | negative values | counted per metric with their duration and resource-hours below zero, never clamped |
+ * | daily means, hours | running integral at bucket edges (`lib/math/resample.ts`) |
+ *
+ * Site totals are sums over node types; no output holds both.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+import { atomicWrite } from "../fs.ts";
+import { combineDeltas, deltasToSteps, intervalsToDeltas } from "../math/sweepline.ts";
+import { resampleSteps } from "../math/resample.ts";
+import { COLLECTOR_CURRENT, LEAF_METRICS, MEASURED_METRICS, RESOURCES } from "../metrics.ts";
+import { metricTerms } from "./coefficients.ts";
+
+/** Options of {@linkcode buildLedger}. */
+export interface LedgerOptions {
+  /** The snapshot's as_of, ISO UTC (`YYYY-MM-DDTHH:MM:SS`). */
+  asOf: string;
+  /** Start of the view window, `YYYY-MM-DD`; default: the day of the earliest span. */
+  start?: string;
+  /** End of the view window (exclusive), `YYYY-MM-DD`; default and at most: as_of. */
+  end?: string;
+}
+
+/** A derived (or measured) series that went below zero: a data conflict, shown, not clamped. */
+export interface NegativeSeries {
+  metric: string;
+  resource: string;
+  node_type: string;
+  /** Steps with a negative value. */
+  steps: number;
+  /** Time spent below zero. */
+  hours: number;
+  /** Integral of the negative part, as a positive number of resource-hours. */
+  resource_hours: number;
+  min_value: number;
+}
+
+/** The stack check of DESIGN §8.3 and the negative-value diagnostics. */
+export interface LedgerChecks {
+  stack: { ok: boolean; instants: number; violations: number; max_abs_residual: number };
+  negatives: NegativeSeries[];
+  window: { start: string; end: string };
+}
+
+function usOf(date: string): bigint {
+  const ms = Date.parse(date.length === 10 ? `${date}T00:00:00Z` : `${date.replace(" ", "T")}Z`);
+  if (Number.isNaN(ms)) throw new Error(`Cannot read date "${date}": expected YYYY-MM-DD`);
+  return BigInt(ms) * 1000n;
+}
+
+function isoOf(us: bigint): string {
+  return new Date(Number(us / 1000n)).toISOString().slice(0, 19);
+}
+
+/**
+ * Builds the tables `steps` (the step functions), `usage_daily_t` and `hours_t` from the table
+ * `spans` (DESIGN §2 columns), and checks the stack.
+ *
+ * @example
+ * ```ts ignore
+ * await db.run("CREATE TABLE spans AS SELECT * FROM 'output/demo/spans.parquet'");
+ * const checks = await buildLedger(db, "demo", { asOf: "2026-06-01T00:00:00" });
+ * ```
+ */
+export async function buildLedger(
+  db: Duck,
+  site: string,
+  options: LedgerOptions,
+): Promise<LedgerChecks> {
+  const asOfUs = usOf(options.asOf);
+  const asOf = `${asOfUs}::BIGINT`;
+  const values = [...RESOURCES];
+  await db.run(`
+    CREATE OR REPLACE TEMP TABLE span_values AS
+    SELECT metric, node_type, epoch_us(start) AS s,
+      CASE WHEN "end" IS NULL THEN NULL ELSE least(epoch_us("end"), ${asOf}) END AS e,
+      nodes, vcpus, memory_mb, disk_gb
+    FROM spans WHERE epoch_us(start) < ${asOf}`);
+  await intervalsToDeltas(db, {
+    input: "span_values",
+    groups: ["metric", "node_type"],
+    values,
+    output: "deltas",
+  });
+  const terms = metricTerms();
+  await db.run("CREATE OR REPLACE TEMP TABLE metric_terms (out VARCHAR, series VARCHAR, k DOUBLE)");
+  await db.run(
+    `INSERT INTO metric_terms VALUES ${
+      terms.map((t) => `(${sqlLiteral(t.out)}, ${sqlLiteral(t.series)}, ${t.k})`).join(", ")
+    }`,
+  );
+  await combineDeltas(db, {
+    deltas: "deltas",
+    seriesColumn: "metric",
+    groups: ["node_type"],
+    values,
+    coefficients: "metric_terms",
+    output: "all_deltas",
+  });
+  await deltasToSteps(db, {
+    deltas: "all_deltas",
+    groups: ["metric", "node_type"],
+    values,
+    output: "steps",
+  });
+  await db.run("DROP TABLE span_values; DROP TABLE deltas; DROP TABLE all_deltas");
+
+  // Window of the views.
+  const first = await db.value<bigint | null>("SELECT min(t) FROM steps");
+  const startUs = options.start
+    ? usOf(options.start)
+    : first === null || first === undefined
+    ? asOfUs - 86_400_000_000n
+    : (BigInt(first) / 86_400_000_000n) * 86_400_000_000n;
+  let endUs = options.end ? usOf(options.end) : asOfUs;
+  if (endUs > asOfUs) endUs = asOfUs;
+  if (endUs <= startUs) {
+    throw new Error(
+      `Cannot build the ledger: the window [${isoOf(startUs)}, ${isoOf(endUs)}) is empty`,
+    );
+  }
+
+  const checks = await ledgerChecks(db, asOfUs);
+  // Integrals of the measured series only; derived ones follow by linearity, exactly.
+  const measured = MEASURED_METRICS.map((m) => sqlLiteral(m)).join(", ");
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE measured_steps AS SELECT * FROM steps WHERE metric IN (${measured})`,
+  );
+  const perBucket = async (bucket: "day" | "month" | "year", output: string) => {
+    await resampleSteps(db, {
+      steps: "measured_steps",
+      groups: ["metric", "node_type"],
+      values,
+      bucket,
+      from: startUs,
+      to: endUs,
+      output: `${output}_m`,
+    });
+    // Long over resources, then every metric as its combination of measured ones.
+    await db.run(`
+      CREATE OR REPLACE TEMP TABLE ${output} AS
+      WITH long AS (
+        UNPIVOT (SELECT metric, node_type, bucket_start, seconds, ${
+      values.map((v) => `integral_${v} AS ${v}`).join(", ")
+    } FROM ${output}_m)
+        ON ${values.join(", ")} INTO NAME resource VALUE integral
+      )
+      SELECT k.out AS metric, l.resource, l.node_type, l.bucket_start, any_value(l.seconds) AS seconds,
+        sum(k.k * l.integral) AS integral
+      FROM long l JOIN metric_terms k ON k.series = l.metric
+      GROUP BY ALL`);
+    await db.run(`DROP TABLE ${output}_m`);
+  };
+  await perBucket("day", "daily_r");
+  await db.run(`
+    CREATE OR REPLACE TABLE usage_daily_t AS
+    SELECT ${
+    sqlLiteral(site)
+  } AS site, '${COLLECTOR_CURRENT}' AS collector_type, metric, resource, node_type,
+      bucket_start AS timestamp, round(integral / seconds, 9) AS value
+    FROM daily_r`);
+  await db.run(
+    "CREATE OR REPLACE TABLE hours_t (site VARCHAR, collector_type VARCHAR, metric VARCHAR, resource VARCHAR, node_type VARCHAR, period VARCHAR, period_start DATE, hours DOUBLE)",
+  );
+  for (const period of ["month", "year"] as const) {
+    await perBucket(period, "period_r");
+    await db.run(`
+      INSERT INTO hours_t
+      SELECT ${sqlLiteral(site)}, '${COLLECTOR_CURRENT}', metric, resource, node_type, '${period}',
+        CAST(date_trunc('${period}', bucket_start) AS DATE), integral / 3600
+      FROM period_r ORDER BY metric, resource, node_type, bucket_start`);
+  }
+  await db.run("DROP TABLE daily_r; DROP TABLE period_r; DROP TABLE measured_steps");
+  // The step functions in the long shape of DESIGN §2, as a view: written once, never copied.
+  await db.run(`
+    CREATE OR REPLACE VIEW usage_t AS
+    SELECT ${
+    sqlLiteral(site)
+  } AS site, '${COLLECTOR_CURRENT}' AS collector_type, metric, resource, node_type,
+      make_timestamp(t) AS timestamp, value
+    FROM (UNPIVOT steps ON ${values.join(", ")} INTO NAME resource VALUE value)`);
+  return { ...checks, window: { start: isoOf(startUs), end: isoOf(endUs) } };
+}
+
+/**
+ * The stack check, recomputed from the written steps: per resource and node type, the leaves'
+ * values summed minus `total` at every instant any of them changes. And every series' negative
+ * stretches.
+ */
+async function ledgerChecks(db: Duck, asOfUs: bigint): Promise<Omit<LedgerChecks, "window">> {
+  const leaves = LEAF_METRICS.map((m) => sqlLiteral(m)).join(", ");
+  const r = RESOURCES;
+  const [stack] = await db.json<{ instants: string; violations: string; max_abs: number | null }>(`
+    WITH s AS (
+      SELECT node_type, t, ${
+    r.map((v) =>
+      `(CASE WHEN metric = 'total' THEN -1 ELSE 1 END) * (${v} - coalesce(lag(${v}) OVER (PARTITION BY metric, node_type ORDER BY t), 0)) AS ${v}`
+    ).join(", ")
+  }
+      FROM steps WHERE metric IN (${leaves}) OR metric = 'total'
+    ), net AS (
+      SELECT node_type, t, ${r.map((v) => `sum(${v}) AS ${v}`).join(", ")} FROM s GROUP BY ALL
+    ), run AS (
+      SELECT ${
+    r.map((v) =>
+      `sum(${v}) OVER (PARTITION BY node_type ORDER BY t ROWS UNBOUNDED PRECEDING) AS ${v}`
+    ).join(", ")
+  }
+      FROM net
+    )
+    SELECT count(*) AS instants,
+      count(*) FILTER (WHERE ${r.map((v) => `abs(${v}) > 1e-6`).join(" OR ")}) AS violations,
+      max(greatest(${r.map((v) => `abs(${v})`).join(", ")})) AS max_abs FROM run`);
+  const negatives = await db.json<NegativeSeries>(`
+    WITH s AS (
+      SELECT metric, resource, node_type, t, value,
+        coalesce(lead(t) OVER (PARTITION BY metric, resource, node_type ORDER BY t), ${asOfUs}::BIGINT) - t AS dur
+      FROM (UNPIVOT (SELECT * FROM steps WHERE ${r.map((v) => `${v} < -1e-9`).join(" OR ")} OR true)
+        ON ${r.join(", ")} INTO NAME resource VALUE value)
+    )
+    SELECT metric, resource, node_type, count(*)::INTEGER AS steps, (sum(dur) / 3.6e9)::DOUBLE AS hours,
+      (-sum(value * dur) / 3.6e9)::DOUBLE AS resource_hours, min(value)::DOUBLE AS min_value
+    FROM s WHERE value < -1e-9 AND dur > 0
+    GROUP BY ALL ORDER BY resource_hours DESC, metric, resource, node_type`);
+  const violations = Number(stack.violations);
+  return {
+    stack: {
+      ok: violations === 0,
+      instants: Number(stack.instants),
+      violations,
+      max_abs_residual: Number(stack.max_abs ?? 0),
+    },
+    negatives,
+  };
+}
+
+/**
+ * Writes `usage.parquet`, `usage_daily.parquet` and `hours.parquet` atomically.
+ *
+ * @example
+ * ```ts ignore
+ * await writeLedgerOutputs(db, "output/demo");
+ * ```
+ */
+export async function writeLedgerOutputs(db: Duck, outputDir: string): Promise<void> {
+  await Deno.mkdir(outputDir, { recursive: true });
+  for (
+    const [table, file] of [["usage_t", "usage"], ["usage_daily_t", "usage_daily"], [
+      "hours_t",
+      "hours",
+    ]]
+  ) {
+    await atomicWrite(join(outputDir, `${file}.parquet`), async (tmp) => {
+      await db.run(
+        `COPY (SELECT * FROM ${table}) TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    });
+  }
+}

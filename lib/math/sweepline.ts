@@ -1,0 +1,141 @@
+/**
+ * The sweepline in SQL on DuckDB, with no domain knowledge: intervals -> deltas -> steps.
+ *
+ * 1. {@linkcode intervalsToDeltas}: each interval `[s, e)` with a value becomes `+value` at `s`
+ *    and `-value` at `e` (no end event for an open interval, `e` NULL).
+ * 2. {@linkcode combineDeltas} (optional): linear combinations of series, computed on the deltas,
+ *    so a combined series is exactly the same combination of its parts at every instant.
+ * 3. {@linkcode deltasToSteps}: deltas summed per instant, then a running sum per group: a step
+ *    function `(t, value)`, each value holding from `t` until the next `t` of its group.
+ *
+ * Half-open intervals make an end and a start at the same instant one net delta: the count
+ * neither dips nor spikes there. Instants whose net delta is zero produce no step.
+ *
+ * @module
+ */
+import type { Duck } from "../db/duckdb.ts";
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function id(name: string): string {
+  if (!IDENT.test(name)) {
+    throw new Error(`Cannot use "${name}" as a table or column name: expected a plain identifier`);
+  }
+  return `"${name}"`;
+}
+function cols(names: readonly string[]): string {
+  return names.map(id).join(", ");
+}
+
+/**
+ * Replaces `output` by `(groups..., t, values...)`: one delta row per interval start (`+value`)
+ * and one per interval end (`-value`), for each value column. `input` has the group columns,
+ * `s`, `e` (BIGINT; `e` NULL = open) and the value columns (NULL counts as 0).
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { intervalsToDeltas } from "./sweepline.ts";
+ * using db = await Duck.open();
+ * await db.run("CREATE TABLE iv AS SELECT * FROM (VALUES ('a', 0, 10, 2.0), ('a', 5, NULL, 1.0)) t(g, s, e, v)");
+ * await intervalsToDeltas(db, { input: "iv", groups: ["g"], values: ["v"], output: "d" });
+ * deepEqual(await db.json("SELECT t, v FROM d ORDER BY t"), [{ t: 0, v: 2 }, { t: 5, v: 1 }, { t: 10, v: -2 }]);
+ * ```
+ */
+export async function intervalsToDeltas(
+  db: Duck,
+  options: { input: string; groups: readonly string[]; values: readonly string[]; output: string },
+): Promise<void> {
+  const g = cols(options.groups);
+  const plus = options.values.map((v) => `coalesce(${id(v)}, 0)::DOUBLE AS ${id(v)}`).join(", ");
+  const minus = options.values.map((v) => `-coalesce(${id(v)}, 0)::DOUBLE AS ${id(v)}`).join(", ");
+  await db.run(`
+    CREATE OR REPLACE TABLE ${id(options.output)} AS
+    SELECT ${g}, s AS t, ${plus} FROM ${id(options.input)} WHERE e IS NULL OR e > s
+    UNION ALL
+    SELECT ${g}, e AS t, ${minus} FROM ${id(options.input)} WHERE e > s`);
+}
+
+/**
+ * Replaces `output` by linear combinations of the series in `deltas`. `coefficients` has
+ * `(out, series, k)`: series `out` = sum over its rows of `k` x `series`. The series column of
+ * `deltas` is `seriesColumn`; the other groups are kept; every value column is combined.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { combineDeltas } from "./sweepline.ts";
+ * using db = await Duck.open();
+ * await db.run("CREATE TABLE d AS SELECT * FROM (VALUES ('x', 0, 5.0), ('y', 0, 2.0), ('y', 3, -2.0)) t(m, t, v)");
+ * await db.run("CREATE TABLE k AS SELECT * FROM (VALUES ('x_minus_y', 'x', 1), ('x_minus_y', 'y', -1)) t(out, series, k)");
+ * await combineDeltas(db, { deltas: "d", seriesColumn: "m", groups: [], values: ["v"], coefficients: "k", output: "c" });
+ * deepEqual(await db.json("SELECT m, t, v FROM c ORDER BY t"), [{ m: "x_minus_y", t: 0, v: 3 }, { m: "x_minus_y", t: 3, v: 2 }]);
+ * ```
+ */
+export async function combineDeltas(
+  db: Duck,
+  options: {
+    deltas: string;
+    seriesColumn: string;
+    groups: readonly string[];
+    values: readonly string[];
+    coefficients: string;
+    output: string;
+  },
+): Promise<void> {
+  const m = id(options.seriesColumn);
+  const gs = [...options.groups.map((x) => `d.${id(x)}`), "d.t"].join(", ");
+  const sums = options.values.map((v) => `sum(k.k * d.${id(v)}) AS ${id(v)}`).join(", ");
+  const nonzero = options.values.map((v) => `sum(k.k * d.${id(v)}) <> 0`).join(" OR ");
+  await db.run(`
+    CREATE OR REPLACE TABLE ${id(options.output)} AS
+    SELECT k.out AS ${m}, ${gs}, ${sums}
+    FROM ${id(options.deltas)} d JOIN ${id(options.coefficients)} k ON k.series = d.${m}
+    GROUP BY k.out, ${gs}
+    HAVING ${nonzero}`);
+}
+
+/**
+ * Replaces `output` by the step function of each group: `(groups..., t, values...)`, with one
+ * row per instant at which any of the group's values changes. Values are rounded to `digits`
+ * decimals (default 9) so that sums of fractions return to exact zeros.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { deltasToSteps } from "./sweepline.ts";
+ * using db = await Duck.open();
+ * // one interval ends at 10 as another starts: no dip
+ * await db.run("CREATE TABLE d AS SELECT * FROM (VALUES ('a', 0, 1.0), ('a', 10, -1.0), ('a', 10, 1.0), ('a', 20, -1.0)) t(g, t, v)");
+ * await deltasToSteps(db, { deltas: "d", groups: ["g"], values: ["v"], output: "s" });
+ * deepEqual(await db.json("SELECT t, v FROM s ORDER BY t"), [{ t: 0, v: 1 }, { t: 20, v: 0 }]);
+ * ```
+ */
+export async function deltasToSteps(
+  db: Duck,
+  options: {
+    deltas: string;
+    groups: readonly string[];
+    values: readonly string[];
+    output: string;
+    digits?: number;
+  },
+): Promise<void> {
+  const g = options.groups.map(id);
+  const gc = g.length > 0 ? `${g.join(", ")}, ` : "";
+  const digits = options.digits ?? 9;
+  const part = g.length > 0 ? `PARTITION BY ${g.join(", ")}` : "";
+  const sums = options.values.map((v) => `sum(${id(v)}) AS ${id(v)}`).join(", ");
+  const nonzero = options.values.map((v) => `round(sum(${id(v)}), ${digits}) <> 0`).join(" OR ");
+  const run = options.values.map((v) =>
+    `round(sum(${id(v)}) OVER (${part} ORDER BY t ROWS UNBOUNDED PRECEDING), ${digits}) AS ${id(v)}`
+  ).join(", ");
+  await db.run(`
+    CREATE OR REPLACE TABLE ${id(options.output)} AS
+    WITH net AS (
+      SELECT ${gc} t, ${sums} FROM ${id(options.deltas)} GROUP BY ALL HAVING ${nonzero}
+    )
+    SELECT ${gc} t, ${run} FROM net`);
+}
