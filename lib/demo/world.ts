@@ -1463,7 +1463,12 @@ class World {
           });
           this.legacy.maintenance(life.spec.name, day, 24);
           const overlap = intersect([[day, day + DAY]], life.committed);
-          if (overlap.length > 0) {
+          // Knowable only where the host's Blazar record survived the purge.
+          const known = life.blazar.some((b) =>
+            b.start <= day && (b.end === null || b.end > day) &&
+            (b.end === null || b.end >= this.blazarCutoff)
+          );
+          if (overlap.length > 0 && known) {
             this.defect({
               kind: "maintenance_over_committed",
               table: "chameleon_usage.node_maintenance",

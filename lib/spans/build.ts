@@ -212,7 +212,8 @@ export async function buildSpans(
     });
   }
   // 6. active
-  if (rules.active && has(INSTANCES) && has("nova.instance_actions_events")) {
+  const replay = rules.active && has(INSTANCES) && has("nova.instance_actions_events");
+  if (replay) {
     await activeSpans(ctx);
   } else {
     await db.run(
@@ -249,7 +250,7 @@ export async function buildSpans(
   let coverage: bigint | null = null;
   if (rules.pool) coverage = await poolUnknownSpans(ctx);
 
-  const invariants = await checkInvariants(db, asOfUs);
+  const invariants = await checkInvariants(db, asOfUs, { partition: replay });
   await finalTables(db, site.key, asOfUs);
   if (!invariants.ok && (options.failOnViolation ?? true)) {
     throw new Error(describeViolations(invariants).split("\n")[0]);
