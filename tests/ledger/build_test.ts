@@ -1,0 +1,157 @@
+import { equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { buildLedger, writeLedgerOutputs } from "../../lib/ledger/build.ts";
+import { DEFAULT_MAINTENANCE } from "../../lib/config.ts";
+import { buildSpans } from "../../lib/spans/build.ts";
+import { LEAF_METRICS } from "../../lib/metrics.ts";
+import { demoSnapshot } from "../_demo_snapshot.ts";
+import { demoSite } from "../_helpers.ts";
+
+const AS_OF = "2025-01-03T00:00:00";
+
+/** Spans: [metric, node_type, start, end|null, nodes, vcpus]. */
+async function ledgerOf(
+  db: Duck,
+  spans: [string, string, string, string | null, number, number][],
+  window: { start?: string; end?: string } = {},
+) {
+  await db.run(
+    `CREATE OR REPLACE TABLE spans (site VARCHAR, source VARCHAR, metric VARCHAR, entity_id VARCHAR, source_row_id VARCHAR,
+    hypervisor_hostname VARCHAR, node_type VARCHAR, start TIMESTAMP, "end" TIMESTAMP, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE)`,
+  );
+  for (const [metric, nt, s, e, n, v] of spans) {
+    await db.run(
+      "INSERT INTO spans VALUES ('t', 'x', $1, 'e', '1', 'h', $2, $3::TIMESTAMP, $4::TIMESTAMP, $5, $6, $6 * 1024, 100)",
+      [metric, nt, s, e, n, v],
+    );
+  }
+  return await buildLedger(db, "t", { asOf: AS_OF, ...window });
+}
+
+/** The value of a metric at an instant, from the written steps. */
+async function valueAt(
+  db: Duck,
+  metric: string,
+  at: string,
+  resource = "nodes",
+  nodeType = "bm",
+): Promise<number> {
+  const v = await db.value<number | null>(
+    `SELECT value FROM usage_t WHERE metric = $1 AND resource = $2 AND node_type = $3 AND timestamp <= $4::TIMESTAMP ORDER BY timestamp DESC LIMIT 1`,
+    [metric, resource, nodeType, at],
+  );
+  return v ?? 0;
+}
+
+Deno.test("buildLedger() turns hand-built spans into known counts and derived states", async () => {
+  using db = await Duck.open();
+  const checks = await ledgerOf(db, [
+    ["total", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    ["total", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    ["total", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    ["reservable", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    ["reservable", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    ["committed", "bm", "2025-01-01 06:00:00", "2025-01-02 06:00:00", 1, 48],
+    ["occupied_reservation", "bm", "2025-01-01 07:00:00", "2025-01-02 06:00:00", 1, 48],
+    ["active_reservation", "bm", "2025-01-01 07:00:00", "2025-01-01 19:00:00", 1, 48],
+    ["maintenance", "bm", "2025-01-02 00:00:00", "2025-01-03 00:00:00", 1, 48],
+    ["occupied_ondemand", "bm", "2025-01-01 12:00:00", "2025-01-01 18:00:00", 1, 48],
+    ["active_ondemand", "bm", "2025-01-01 12:00:00", "2025-01-01 18:00:00", 1, 48],
+  ]);
+  const at = "2025-01-01 13:00:00";
+  equal(await valueAt(db, "total", at), 3);
+  equal(await valueAt(db, "available", at), 1);
+  equal(await valueAt(db, "idle", at), 0);
+  equal(await valueAt(db, "stopped_reservation", "2025-01-01 20:00:00"), 1);
+  equal(await valueAt(db, "available_ondemand", at), 0);
+  equal(await valueAt(db, "ondemand_capacity", at), 1);
+  equal(await valueAt(db, "admittable", "2025-01-02 12:00:00"), 1);
+  equal(await valueAt(db, "total", at, "vcpus"), 144);
+  ok(checks.stack.ok, JSON.stringify(checks.stack));
+  equal(checks.negatives.length, 0);
+  // Daily means: committed held 1 node for 18 h of day 1 and 6 h of day 2.
+  const daily = await db.json<{ d: string; value: number }>(
+    "SELECT strftime(timestamp, '%Y-%m-%d') AS d, value FROM usage_daily_t WHERE metric = 'committed' AND resource = 'nodes' ORDER BY 1",
+  );
+  equal(daily[0].value, 0.75);
+  equal(daily[1].value, 0.25);
+  // Hours: leaves add up exactly to total.
+  const [h] = await db.json<{ total: number; leaves: number; committed: number }>(`
+    SELECT sum(hours) FILTER (WHERE metric = 'total') AS total,
+      sum(hours) FILTER (WHERE metric IN (${
+    LEAF_METRICS.map((m) => `'${m}'`).join(", ")
+  })) AS leaves,
+      sum(hours) FILTER (WHERE metric = 'committed') AS committed
+    FROM hours_t WHERE resource = 'nodes' AND period = 'month'`);
+  equal(h.total, 3 * 48);
+  equal(h.leaves, h.total);
+  equal(h.committed, 24);
+});
+
+Deno.test("buildLedger() counts negative derived values with their hours and never clamps them", async () => {
+  using db = await Duck.open();
+  const checks = await ledgerOf(db, [
+    ["total", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    ["reservable", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    // an on-demand instance on a reservable host: no on-demand capacity for it
+    ["occupied_ondemand", "bm", "2025-01-01 00:00:00", "2025-01-01 06:00:00", 1, 48],
+  ]);
+  equal(await valueAt(db, "available_ondemand", "2025-01-01 01:00:00"), -1, "shown as it is");
+  const neg = checks.negatives.find((n) =>
+    n.metric === "available_ondemand" && n.resource === "nodes"
+  )!;
+  equal(neg.hours, 6);
+  equal(neg.resource_hours, 6);
+  equal(neg.min_value, -1);
+  ok(checks.stack.ok, "leaves still sum to total");
+});
+
+Deno.test("buildLedger() clips its views to the window, never the spans", async () => {
+  using db = await Duck.open();
+  const checks = await ledgerOf(db, [["total", "bm", "2025-01-01 00:00:00", null, 1, 48]], {
+    start: "2025-01-02",
+  });
+  equal(checks.window.start, "2025-01-02T00:00:00");
+  equal(
+    await db.value(
+      "SELECT count(*) FROM usage_daily_t WHERE metric = 'total' AND resource = 'nodes'",
+    ),
+    1n,
+  );
+  equal(await db.value("SELECT min(timestamp)::VARCHAR FROM usage_t"), "2025-01-01 00:00:00");
+});
+
+Deno.test("the ledger of the demo site reproduces the ground-truth hours per state and month within a second", async () => {
+  const { snapshot } = await demoSnapshot("demo");
+  const { dir, truth } = await demoSite("demo");
+  using db = await Duck.open();
+  await buildSpans(db, snapshot, {
+    key: "demo",
+    blazarCoverageStart: truth.blazar_cutoff,
+    maintenance: DEFAULT_MAINTENANCE,
+  });
+  const checks = await buildLedger(db, "demo", { asOf: snapshot.asOf });
+  ok(checks.stack.ok);
+  const out = await Deno.makeTempDir();
+  await writeLedgerOutputs(db, out);
+  const rows = await db.json<
+    { metric: string; resource: string; months: string; max_diff: number; truth_hours: number }
+  >(`
+    WITH mine AS (
+      SELECT strftime(period_start, '%Y-%m') AS month, metric, node_type, resource, hours
+      FROM read_parquet(${sqlLiteral(join(out, "hours.parquet"))}) WHERE period = 'month'
+    ), t AS (
+      SELECT * FROM read_parquet(${
+    sqlLiteral(join(dir, "ground_truth_hours.parquet"))
+  }) WHERE month >= '${truth.blazar_cutoff.slice(0, 7)}'
+    )
+    SELECT t.metric, t.resource, count(*) AS months, max(abs(coalesce(mine.hours, 0) - t.hours) * 3600)::DOUBLE AS max_diff,
+      sum(t.hours)::DOUBLE AS truth_hours
+    FROM t LEFT JOIN mine USING (month, metric, node_type, resource) GROUP BY ALL ORDER BY ALL`);
+  ok(rows.length >= 16 * 4, `${rows.length} series`);
+  for (const r of rows) {
+    ok(r.max_diff < 1, `${r.metric} ${r.resource}: off by ${r.max_diff} s in a month`);
+  }
+  await Deno.remove(out, { recursive: true });
+});
