@@ -1,0 +1,86 @@
+/**
+ * Summaries of stage 02's outputs for notebooks and reports: the audit by reason and year, and
+ * what each span rule added, excluded or inferred, in hours.
+ *
+ * @module
+ */
+import type { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+
+/** One row of the audit summary. */
+export interface AuditSummaryRow {
+  site: string;
+  source: string;
+  reason: string;
+  /** Year of the piece's start; null when the row has no start. */
+  year: number | null;
+  rows: number;
+  hours: number;
+}
+
+/**
+ * Rows and hours of `audit.parquet` by site, source, reason and year of start, most hours first.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await auditSummary(db, "output/demo/audit.parquet");
+ * ```
+ */
+export async function auditSummary(db: Duck, auditPath: string): Promise<AuditSummaryRow[]> {
+  return await db.json<AuditSummaryRow>(`
+    SELECT site, source, reason, year(start)::INTEGER AS year, count(DISTINCT source_row_id)::INTEGER AS rows,
+      (sum(seconds) / 3600)::DOUBLE AS hours
+    FROM read_parquet(${sqlLiteral(auditPath)})
+    GROUP BY ALL ORDER BY hours DESC, rows DESC, source, reason, year`);
+}
+
+/** One rule's effect. */
+export interface RuleEffect {
+  rule: string;
+  /** What it did: `added`, `excluded`, `inferred`, `split`. */
+  effect: string;
+  source: string;
+  metric: string;
+  /** Node-hours (spans) or hours (audit pieces). */
+  hours: number;
+}
+
+/**
+ * What each rule of the span stage did, in node-hours: evidence spans added per source and
+ * metric, duplicates excluded, pool membership left unknown, maintenance set aside under
+ * committed, shelved time, and the stopped part of occupied time.
+ *
+ * @example
+ * ```ts ignore
+ * const effects = await ruleEffects(db, "output/demo/spans.parquet", "output/demo/audit.parquet", "2026-06-01T00:00:00");
+ * ```
+ */
+export async function ruleEffects(
+  db: Duck,
+  spansPath: string,
+  auditPath: string,
+  asOf: string,
+): Promise<RuleEffect[]> {
+  const s = sqlLiteral(spansPath), a = sqlLiteral(auditPath);
+  const asOfTs = `${sqlLiteral(asOf.replace("T", " "))}::TIMESTAMP`;
+  const hours = `(epoch(coalesce("end", ${asOfTs})) - epoch(start)) / 3600 * nodes`;
+  return await db.json<RuleEffect>(`
+    WITH sp AS (SELECT source, metric, ${hours} AS h FROM read_parquet(${s})),
+    au AS (SELECT source, reason, seconds / 3600 AS h FROM read_parquet(${a}))
+    SELECT 'evidence' AS rule, 'added' AS effect, source, metric, sum(h)::DOUBLE AS hours FROM sp
+      WHERE source IN ('evidence.allocation', 'evidence.instance', 'nova.services') GROUP BY ALL
+    UNION ALL
+    SELECT 'conflict exclusion', 'excluded', source, 'duplicate_conflict', sum(h) FROM au WHERE reason = 'duplicate_conflict' GROUP BY ALL
+    UNION ALL
+    SELECT 'three-state pool', 'inferred', source, metric, sum(h) FROM sp WHERE metric = 'pool_unknown' GROUP BY ALL
+    UNION ALL
+    SELECT 'maintenance mask', 'excluded', source, 'committed_overlap', sum(h) FROM au WHERE reason = 'committed_overlap' GROUP BY ALL
+    UNION ALL
+    SELECT 'maintenance mask', 'added', source, metric, sum(h) FROM sp WHERE metric = 'maintenance' GROUP BY ALL
+    UNION ALL
+    SELECT 'active vs occupied', 'split', 'nova.instance_actions', 'stopped',
+      (SELECT sum(h) FROM sp WHERE metric LIKE 'occupied_%') - (SELECT sum(h) FROM sp WHERE metric LIKE 'active_%')
+    UNION ALL
+    SELECT 'shelve-offload', 'excluded', source, 'shelved_offloaded', sum(h) FROM au WHERE reason = 'shelved_offloaded' GROUP BY ALL
+    ORDER BY rule, source, metric`);
+}
