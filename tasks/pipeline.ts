@@ -34,7 +34,7 @@ await runMain(async () => {
   }
   const config = await loadSitesConfig(values.config);
   const site = selectSite(config, values.site);
-  const quiet = values.quiet || Deno.env.get("CI") === "true";
+  const quiet = values.quiet || Deno.env.get("CI") === "true" || !Deno.stderr.isTerminal();
   const log = quiet
     ? () => {}
     : (line: string) => console.error(`pipeline site=${site.key} ${line}`);

@@ -45,12 +45,11 @@ export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".
 export async function instanceReservations(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
     CREATE OR REPLACE TEMP TABLE instance_reservation_of AS
-    SELECT instance_uuid AS uuid,
-      coalesce(
-        nullif(json_extract_string(spec, '${RESERVATION_HINT_PATH}'), ''),
-        nullif(regexp_extract(json_extract_string(spec, '${FLAVOR_NAME_PATH}'), '^reservation:(.+)$', 1), '')
-      ) AS reservation
-    FROM stg_nova_api_request_specs WHERE json_valid(spec);
+    SELECT uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), '')) AS reservation
+    FROM (
+      SELECT instance_uuid AS uuid, json_extract_string(spec, ['${RESERVATION_HINT_PATH}', '${FLAVOR_NAME_PATH}']) AS p
+      FROM stg_nova_api_request_specs WHERE json_valid(spec)
+    );
     CREATE OR REPLACE TEMP TABLE spec_problems AS
     SELECT id::VARCHAR AS row_id, instance_uuid FROM stg_nova_api_request_specs WHERE NOT json_valid(spec);`);
 }

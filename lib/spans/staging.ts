@@ -2,7 +2,7 @@
  * Staging: one table per source table, 1:1 with the snapshot's parquet files: select the
  * registry's columns by name and cast them to the registry's types. No joins, no rules.
  *
- * Staged tables are named `stg_<schema>_<table>`. A table absent from the snapshot is staged
+ * Staged tables are views named `stg_<schema>_<table>`. A table absent from the snapshot is staged
  * empty (same columns), so every later query runs, and is listed as absent. A parquet file that
  * cannot be read, or lacks a registry column, fails with one line naming the file and the column.
  *

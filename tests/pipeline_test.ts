@@ -1,0 +1,84 @@
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { loadSitesConfig } from "../lib/config.ts";
+import { OUTPUT_FILES, runPipeline } from "../lib/pipeline.ts";
+import { exists } from "../lib/fs.ts";
+import { demoSnapshot } from "./_demo_snapshot.ts";
+import { snapshotOf } from "./_snapshot.ts";
+import { computeNode } from "./spans/_run.ts";
+
+async function demoSiteConfig(inputDir: string, outputDir: string) {
+  const config = await loadSitesConfig("etc/sites.yaml", { env: () => undefined });
+  return { ...config.sites.get("demo")!, inputDir, outputDir };
+}
+
+Deno.test("runPipeline() writes every output of DESIGN §2 and says how it was made", async () => {
+  const { snapshot } = await demoSnapshot("small");
+  const out = await Deno.makeTempDir();
+  const run = await runPipeline(await demoSiteConfig(snapshot.inputDir, out));
+  for (
+    const f of [
+      "spans",
+      "audit",
+      "invariants",
+      "usage",
+      "usageDaily",
+      "hours",
+      "legacyComparison",
+      "legacyRanking",
+      "run",
+    ] as const
+  ) {
+    ok(await exists(join(out, OUTPUT_FILES[f])), OUTPUT_FILES[f]);
+  }
+  equal(run.as_of, "2026-06-01T00:00:00");
+  equal(run.snapshot_date, "2026-06-01");
+  deepEqual(run.stages.map((s) => s.name), ["02 spans", "03 ledger", "04 legacy"]);
+  ok(run.invariants_ok);
+  const inv = JSON.parse(await Deno.readTextFile(join(out, "invariants.json")));
+  ok(inv.ok);
+  ok(inv.checks.some((c: { check: string }) => c.check === "stack"));
+  ok(inv.checks.filter((c: { check: string }) => c.check === "rows").length >= 5);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("runPipeline() runs a site without Blazar or legacy tables and says what it skipped", async () => {
+  const snap = await snapshotOf({
+    "nova.compute_nodes": [computeNode(1, "H", "2025-06-01 00:00:00")],
+  });
+  const out = await Deno.makeTempDir();
+  const run = await runPipeline(await demoSiteConfig(snap.inputDir, out));
+  equal(run.stages[2].skipped, "chameleon_usage.node_usage_report_cache is absent");
+  ok(run.notes.some((n) => /04 legacy skipped/.test(n)));
+  ok(run.notes.some((n) => /blazar\.computehosts is absent/.test(n)));
+  equal(await exists(join(out, "legacy_comparison.parquet")), false);
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(snap.inputDir, { recursive: true });
+});
+
+Deno.test("deno task pipeline fails with one clear line on bad input", async () => {
+  const run = async (args: string[]) => {
+    const p = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "tasks/pipeline.ts", ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: p.code, err: new TextDecoder().decode(p.stderr).trim() };
+  };
+  const unknown = await run(["--config", "etc/sites.yaml", "--site", "nowhere"]);
+  equal(unknown.code, 1);
+  match(unknown.err, /^error: etc\/sites\.yaml:0: Cannot select site: unknown site "nowhere"/);
+  equal(unknown.err.split("\n").length, 1);
+  const dir = await Deno.makeTempDir();
+  const cfg = join(dir, "sites.yaml");
+  await Deno.writeTextFile(
+    cfg,
+    `sites:\n  x:\n    site_name: X\n    db_uri: duckdb:none\n    input_dir: ${dir}/in\n    output_dir: ${dir}/out\n`,
+  );
+  const empty = await run(["--config", cfg, "--site", "x"]);
+  equal(empty.code, 1);
+  match(empty.err, /^error: Cannot load a snapshot from ".*\/in": no manifest/);
+  const badDate = await run(["--config", cfg, "--site", "x", "--start", "2024-13"]);
+  match(badDate.err, /expected --start YYYY-MM-DD, found "2024-13"/);
+  await Deno.remove(dir, { recursive: true });
+});
