@@ -24,6 +24,7 @@ export const LEDGER_VERSION = "0.1.0";
 export const OUTPUT_FILES = {
   spans: "spans.parquet",
   audit: "audit.parquet",
+  conflicts: "conflicts.parquet",
   invariants: "invariants.json",
   usage: "usage.parquet",
   usageDaily: "usage_daily.parquet",

@@ -77,11 +77,22 @@ export class Rng {
     return -Math.log(1 - this.next()) * mean;
   }
 
-  /** A version-4-shaped UUID string. */
+  /**
+   * A version-4-shaped UUID string (128 random bits less the version and variant nibbles).
+   *
+   * @example
+   * ```ts
+   * import { match } from "node:assert/strict";
+   * import { Rng } from "./rng.ts";
+   * match(new Rng(1).uuid(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+   * ```
+   */
   uuid(): string {
-    const hex = (n: number) => Math.floor(this.next() * 16 ** n).toString(16).padStart(n, "0");
+    const h = this.hex(32);
     const variant = (8 + Math.floor(this.next() * 4)).toString(16);
-    return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${
+      h.slice(20, 32)
+    }`;
   }
 
   /** A lower-case hex string of n characters. */

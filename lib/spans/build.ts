@@ -286,6 +286,17 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
     LEFT JOIN host_windows w ON w.hostname = p.hostname AND w.s <= p.s AND p.s < w.e
     ORDER BY p.metric, p.source, p.hostname, p.s, p.row_id`);
   await db.run(`
+    CREATE OR REPLACE TABLE conflicts AS
+    SELECT 'duplicate_record' AS kind, source, hostname AS hypervisor_hostname, row_id AS source_row_id,
+      regexp_extract(detail, 'covered by row (.*)', 1) AS kept_row_id, NULL AS node_types,
+      make_timestamp(s) AS start, make_timestamp(e) AS "end", (us / 1e6)::DOUBLE AS seconds
+    FROM audit_pieces WHERE reason = 'duplicate_conflict'
+    UNION ALL
+    SELECT 'node_type', 'blazar.computehost_extra_capabilities', hostname, NULL, NULL, array_to_string(node_types, ', '),
+      make_timestamp(s), CASE WHEN e >= ${asOf} THEN NULL ELSE make_timestamp(e) END, ((e - s) / 1e6)::DOUBLE
+    FROM node_type_conflicts
+    ORDER BY kind, source, hypervisor_hostname, start`);
+  await db.run(`
     CREATE OR REPLACE TABLE audit AS
     SELECT ${sqlLiteral(site)} AS site, source, row_id AS source_row_id, reason,
       make_timestamp(s) AS start, make_timestamp(e) AS "end", (us / 1e6)::DOUBLE AS seconds,
@@ -294,7 +305,8 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
 }
 
 /**
- * Writes `spans.parquet`, `audit.parquet` and `invariants.json` into a directory, each atomically.
+ * Writes `spans.parquet`, `audit.parquet`, `conflicts.parquet` (duplicate records and node-type
+ * conflicts, the rows involved and what was kept) and `invariants.json`, each atomically.
  *
  * @example
  * ```ts ignore
@@ -307,7 +319,7 @@ export async function writeSpansOutputs(
   outputDir: string,
 ): Promise<void> {
   await Deno.mkdir(outputDir, { recursive: true });
-  for (const table of ["spans", "audit"]) {
+  for (const table of ["spans", "audit", "conflicts"]) {
     await atomicWrite(join(outputDir, `${table}.parquet`), async (tmp) => {
       await db.run(`COPY ${table} TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     });

@@ -5,7 +5,8 @@
  * `deleted_at` and a successful `compute_terminate_instance` event. A successful shelve-offload
  * releases the host until a successful unshelve takes one again, so occupancy may come in
  * segments. The host is `instances.node`, else the host of the last successful `compute_*`
- * event (a hypervisor hostname, or a service host that served exactly one hypervisor). The Blazar
+ * event: a hypervisor hostname as is, a service host that served exactly one hypervisor as that
+ * hypervisor, a service host of several as unknown (`missing_host`). The Blazar
  * reservation comes from the request spec: the scheduler hint `reservation[0]`, else a flavor
  * named `reservation:<id>`; never from `instances.reservation_id` (Nova's own boot-request id).
  * Reservation instances are clamped to the committed windows of their reservation on their
@@ -84,12 +85,13 @@ export async function instanceCandidates(ctx: SpanContext): Promise<void> {
       coalesce(i.deleted, 0) <> 0 AS marked_deleted,
       nullif(trim(i.node), '') AS node, lh.host AS event_host,
       coalesce(nullif(trim(i.node), ''), kh.hostname,
-        CASE WHEN sh.n = 1 THEN sh.hostname END) AS hostname,
+        CASE WHEN sh.n = 1 THEN sh.hostname WHEN sh.n IS NULL THEN lh.host END) AS hostname,
       CASE
         WHEN nullif(trim(i.node), '') IS NOT NULL THEN NULL
         WHEN lh.host IS NULL THEN 'no node and no compute event with a host'
         WHEN kh.hostname IS NULL AND sh.n > 1 THEN 'event host ' || lh.host || ' serves ' || sh.n || ' hypervisors'
-        WHEN kh.hostname IS NULL AND sh.n IS NULL THEN 'event host ' || lh.host || ' is no known hypervisor'
+        WHEN kh.hostname IS NULL AND sh.n = 1 THEN 'host from the service of the compute event'
+        WHEN kh.hostname IS NULL THEN 'host from compute event (no record of it elsewhere)'
         ELSE 'host from compute event'
       END AS host_detail,
       r.reservation,

@@ -228,9 +228,26 @@ Deno.test("instances: reservation link, ends, hosts from events, shelve segments
       "H",
     ),
     actionEvent("u7", "delete", "compute_terminate_instance", "2025-09-01 12:00:00", "Error", "H"),
+    actionEvent(
+      "u10",
+      "create",
+      "compute__do_build_and_run_instance",
+      "2025-11-01 00:00:00",
+      "Success",
+      "conductor-1",
+    ),
+    actionEvent(
+      "u11",
+      "create",
+      "compute__do_build_and_run_instance",
+      "2025-11-01 00:00:00",
+      "Success",
+      "svc-k",
+    ),
   ];
   const r = await runSpans({
     ...HOST_H,
+    [CN]: [...HOST_H[CN], computeNode(3, "K", "2025-01-01 00:00:00", null, { host: "svc-k" })],
     "blazar.leases": [
       lease("L1", "2025-03-01 00:00:00", "2025-03-05 00:00:00", "2025-02-01 00:00:00"),
       lease("L2", "2025-04-01 00:00:00", "2025-04-05 00:00:00", "2025-03-20 00:00:00"),
@@ -253,6 +270,8 @@ Deno.test("instances: reservation link, ends, hosts from events, shelve segments
         reservation_id: "R1",
       }),
       instance(9, "u9", "H", "2025-10-10 00:00:00", "2025-10-11 00:00:00"),
+      instance(10, "u10", null, "2025-11-01 00:00:00", "2025-11-02 00:00:00"),
+      instance(11, "u11", null, "2025-11-01 00:00:00", "2025-11-02 00:00:00"),
     ],
     "nova_api.request_specs": [
       spec(1, "u1", { hint: "R1" }),
@@ -262,6 +281,8 @@ Deno.test("instances: reservation link, ends, hosts from events, shelve segments
       spec(6, "u6"),
       spec(7, "u7"),
       spec(9, "u9", { hint: "R1" }),
+      spec(10, "u10"),
+      spec(11, "u11"),
     ],
     "nova.instance_actions": ev.map(([a]) => a),
     "nova.instance_actions_events": ev.map(([, e]) => e),
@@ -296,6 +317,20 @@ Deno.test("instances: reservation link, ends, hosts from events, shelve segments
     "instances.reservation_id is Nova's own id, never a Blazar link",
   );
   deepEqual(auditOf(r, IN, "9"), [["orphan", DAY]]);
+  deepEqual(
+    auditOf(r, IN, "10"),
+    [["missing_host", DAY]],
+    "a service host of two hypervisors names neither",
+  );
+  match(
+    r.audit.find((a) => a.source_row_id === "10")!.detail ?? "",
+    /event host conductor-1 serves 2 hypervisors/,
+  );
+  equal(
+    r.spans.find((s) => s.source === IN && s.source_row_id === "11")!.hypervisor_hostname,
+    "K",
+    "a service host of one hypervisor names it",
+  );
   ok(r.invariants.ok, JSON.stringify(r.invariants.checks.filter((c) => !c.ok)));
   const partition = r.invariants.checks.find((c) => c.check === "partition")!;
   ok(partition.ok);
