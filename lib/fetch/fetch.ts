@@ -44,7 +44,8 @@ export interface FetchResult {
   manifestPath: string | null;
   /**
    * One masked line per problem that should fail the run: a connection that failed, a table that
-   * is forbidden or failed, a required table that is missing. Empty when all went well.
+   * failed (`error`), a required table that is missing or forbidden. Empty when all went well;
+   * optional tables that are missing or forbidden are only reported in the manifest and progress.
    */
   failures: string[];
 }
@@ -134,8 +135,10 @@ export async function fetchSite(
       entry.seconds = Math.round(performance.now() - t0) / 1000;
       tables[name] = entry;
       progress.done(name, entry.status, entry.rows, entry.seconds, entry.message);
-      const failed = entry.status === "permission_denied" || entry.status === "error" ||
-        (entry.status === "missing" && !spec.optional);
+      // A forbidden table is reported, not fatal: to a restricted MySQL user a table that does
+      // not exist looks forbidden too, and optional tables may not exist at a site.
+      const failed = entry.status === "error" ||
+        ((entry.status === "missing" || entry.status === "permission_denied") && !spec.optional);
       const source = resolution.get(name);
       const viaConnection = source && connectors.get(source.uri) instanceof FetchError;
       if (failed && !viaConnection) {
