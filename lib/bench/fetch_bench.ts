@@ -1,0 +1,243 @@
+/**
+ * The fetch benchmark: the `tacc` demo profile (CHI@TACC's row counts) loaded into MariaDB, fetched
+ * to parquet by `deno task fetch` in a subprocess, side by side in the same run with the MariaDB
+ * client's own export of the same tables and columns (`mariadb --batch --quick` to TSV). Reports
+ * medians of wall time, rows/s and peak RSS (`/usr/bin/time`'s maximum resident set size) and the
+ * ratio of the two. The target is a fetch no slower than 1.5x the client's export.
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { exists } from "../fs.ts";
+import { generateDemoSite } from "../demo/generate.ts";
+import { loadDemoSql } from "../demo/load_sql.ts";
+import type { Manifest } from "../fetch/manifest.ts";
+import { quoteIdent, SCHEMAS, tableSpec } from "../registry.ts";
+
+/** Options of {@linkcode benchFetch}. */
+export interface FetchBenchOptions {
+  /** Runs of each side; medians are reported. @default {5} */
+  runs?: number;
+  /** Demo site to load (generated with the `tacc` profile when missing). @default {"var/tacc"} */
+  siteDir?: string;
+  /** MariaDB server. @default {"mysql://root@127.0.0.1:3306"} */
+  target?: string;
+  /** Prefix of the benchmark databases. @default {"bench_tacc_"} */
+  prefix?: string;
+  /** Progress notes (to stderr by default). */
+  log?: (line: string) => void;
+}
+
+/** One measured run. */
+export interface Measure {
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** What {@linkcode benchFetch} measured. */
+export interface FetchBenchResult {
+  rows: number;
+  tables: number;
+  runs: number;
+  fetch: Measure[];
+  client: Measure[];
+  parquetBytes: number;
+  tsvBytes: number;
+}
+
+/**
+ * The median of numbers.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { median } from "./fetch_bench.ts";
+ * equal(median([5, 1, 3]), 3);
+ * equal(median([4, 1, 3, 2]), 2.5);
+ * ```
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error("Cannot take the median: expected values, found none");
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs a command under `/usr/bin/time` and returns wall seconds and peak RSS. */
+async function timed(
+  cmd: string,
+  args: string[],
+  options: { env?: Record<string, string>; stdoutFile?: string } = {},
+): Promise<Measure> {
+  const marker = "LEDGER_TIME";
+  const script = options.stdoutFile
+    ? `exec "$0" "$@" > ${shellQuote(options.stdoutFile)}`
+    : `exec "$0" "$@" > /dev/null`;
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", `${marker} %e %M`, "sh", "-c", script, cmd, ...args],
+    env: options.env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  const m = new RegExp(`${marker} ([\\d.]+) (\\d+)`).exec(err);
+  if (!out.success || !m) {
+    throw new Error(
+      `Cannot benchmark "${cmd}": it failed: ${err.trim().split("\n").slice(-3).join(" | ")}`,
+    );
+  }
+  return { seconds: Number(m[1]), peakRssMb: Number(m[2]) / 1024 };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The client-side export script: one `SELECT` per fetched table, same columns and order. */
+function clientSql(manifest: Manifest, prefix: string): string {
+  const lines: string[] = [];
+  for (const [name, t] of Object.entries(manifest.tables)) {
+    if (t.status !== "ok") continue;
+    const spec = tableSpec(name);
+    const cols = t.columns.filter((c) => !t.absent_columns.includes(c.name))
+      .map((c) => quoteIdent(c.name, "mysql"));
+    const order = cols.includes(quoteIdent(spec.key, "mysql"))
+      ? ` ORDER BY ${quoteIdent(spec.key, "mysql")}`
+      : "";
+    lines.push(
+      `SELECT ${cols.join(", ")} FROM ${quoteIdent(prefix + spec.schema, "mysql")}.${
+        quoteIdent(spec.table, "mysql")
+      }${order};`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Runs the fetch benchmark.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await benchFetch({ runs: 3 });
+ * console.log(fetchBenchMarkdown(r));
+ * ```
+ */
+export async function benchFetch(options: FetchBenchOptions = {}): Promise<FetchBenchResult> {
+  const runs = options.runs ?? 5;
+  const siteDir = options.siteDir ?? "var/tacc";
+  const target = options.target ?? "mysql://root@127.0.0.1:3306";
+  const prefix = options.prefix ?? "bench_tacc_";
+  const log = options.log ?? ((l: string) => console.error(l));
+  if (!(await exists(join(siteDir, "source.duckdb")))) {
+    log(`bench fetch: generating the tacc profile into ${siteDir} ...`);
+    await generateDemoSite(siteDir, { profile: "tacc", truth: false });
+  }
+  log(`bench fetch: loading ${siteDir} into MariaDB (databases ${prefix}*) ...`);
+  const loaded = await loadDemoSql(siteDir, target, { prefix });
+  const rows = Object.values(loaded.rows).reduce((a, b) => a + b, 0);
+  log(`bench fetch: loaded ${rows} rows in ${loaded.seconds.toFixed(1)} s`);
+
+  const work = await Deno.makeTempDir({ prefix: "ledger-bench-" });
+  try {
+    const inputDir = join(work, "in");
+    const uris = SCHEMAS.map((s) => `      ${s}: "${loaded.dbUris[s]}"`).join("\n");
+    const config = join(work, "sites.yaml");
+    await Deno.writeTextFile(
+      config,
+      `sites:\n  tacc:\n    site_name: CHI@TACC (tacc profile)\n    input_dir: "${inputDir}"\n    db_uris:\n${uris}\n`,
+    );
+    const parts = new URL(target.replace(/^mysql:/, "http:"));
+    const clientArgs = [
+      "-h",
+      parts.hostname,
+      "-P",
+      parts.port || "3306",
+      "-u",
+      decodeURIComponent(parts.username || "root"),
+      "--batch",
+      "--quick",
+    ];
+    const env: Record<string, string> = { CI: "true" };
+    if (parts.password) env.MYSQL_PWD = decodeURIComponent(parts.password);
+    const fetch: Measure[] = [];
+    const client: Measure[] = [];
+    let sqlFile = "";
+    let manifest: Manifest | null = null;
+    for (let i = 0; i < runs; i++) {
+      const f = await timed(Deno.execPath(), [
+        "run",
+        "-A",
+        resolve("tasks/fetch.ts"),
+        "--config",
+        config,
+        "--site",
+        "tacc",
+      ], { env });
+      fetch.push(f);
+      if (!manifest) {
+        const date = [...Deno.readDirSync(inputDir)].map((e) => e.name)
+          .find((n) => n.startsWith("manifest."))!;
+        manifest = JSON.parse(await Deno.readTextFile(join(inputDir, date))) as Manifest;
+        sqlFile = join(work, "export.sql");
+        await Deno.writeTextFile(sqlFile, clientSql(manifest, prefix));
+      }
+      const c = await timed("sh", [
+        "-c",
+        `mariadb "$@" < ${shellQuote(sqlFile)}`,
+        "sh",
+        ...clientArgs,
+      ], {
+        env,
+        stdoutFile: join(work, "export.tsv"),
+      });
+      client.push(c);
+      log(
+        `bench fetch: run ${i + 1}/${runs}: fetch ${f.seconds.toFixed(2)} s ${
+          f.peakRssMb.toFixed(0)
+        } MB, mariadb --batch ${c.seconds.toFixed(2)} s ${c.peakRssMb.toFixed(0)} MB`,
+      );
+    }
+    const parquetBytes = Object.values(manifest!.tables).reduce((a, t) => a + t.bytes, 0);
+    const tsvBytes = (await Deno.stat(join(work, "export.tsv"))).size;
+    const tables = Object.values(manifest!.tables).filter((t) => t.status === "ok").length;
+    return { rows, tables, runs, fetch, client, parquetBytes, tsvBytes };
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+/**
+ * The benchmark as a markdown table (medians).
+ *
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { fetchBenchMarkdown } from "./fetch_bench.ts";
+ * const md = fetchBenchMarkdown({
+ *   rows: 1000, tables: 2, runs: 1, parquetBytes: 2 ** 20, tsvBytes: 2 ** 21,
+ *   fetch: [{ seconds: 2, peakRssMb: 300 }], client: [{ seconds: 1.6, peakRssMb: 10 }],
+ * });
+ * match(md, /\| `deno task fetch` \(parquet\) \| 2\.00 \| 500 \| 300 \| 1\.0 \| 1\.25x \|/);
+ * ```
+ */
+export function fetchBenchMarkdown(r: FetchBenchResult): string {
+  const row = (label: string, m: Measure[], bytes: number, ratio: string) => {
+    const s = median(m.map((x) => x.seconds));
+    return `| ${label} | ${s.toFixed(2)} | ${Math.round(r.rows / s)} | ${
+      Math.round(median(m.map((x) => x.peakRssMb)))
+    } | ${(bytes / 2 ** 20).toFixed(1)} | ${ratio} |`;
+  };
+  const ratio = median(r.fetch.map((x) => x.seconds)) / median(r.client.map((x) => x.seconds));
+  return [
+    `Profile \`tacc\` (CHI@TACC's row counts): ${r.rows} rows in ${r.tables} tables, MariaDB on the same machine; medians of ${r.runs} runs.`,
+    "",
+    "| export | seconds | rows/s | peak RSS (MB) | output (MiB) | time vs `mariadb --batch` |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    row("`deno task fetch` (parquet)", r.fetch, r.parquetBytes, `${ratio.toFixed(2)}x`),
+    row("`mariadb --batch --quick` (TSV)", r.client, r.tsvBytes, "1.00x"),
+    "",
+    `Target: fetch no slower than 1.5x the client's export: ${ratio <= 1.5 ? "met" : "NOT met"} (${
+      ratio.toFixed(2)
+    }x).`,
+  ].join("\n");
+}
