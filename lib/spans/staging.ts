@@ -85,11 +85,11 @@ async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise
     }).join(", ");
   }
   try {
+    // A view: DuckDB reads only the columns and row groups each query needs.
     await db.run(
-      `CREATE OR REPLACE TABLE ${target} AS SELECT ${select} FROM read_parquet(${
-        sqlLiteral(path)
-      })`,
+      `CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM read_parquet(${sqlLiteral(path)})`,
     );
+    await db.run(`SELECT * FROM ${target} LIMIT 0`);
   } catch (e) {
     throw new Error(`Cannot stage "${name}" from "${path}": ${firstLine(e)}`);
   }
