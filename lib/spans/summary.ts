@@ -84,3 +84,54 @@ export async function ruleEffects(
     SELECT 'shelve-offload', 'excluded', source, 'shelved_offloaded', sum(h) FROM au WHERE reason = 'shelved_offloaded' GROUP BY ALL
     ORDER BY rule, source, metric`);
 }
+
+/** Spans and node-hours of one source and metric. */
+export interface SourceHours {
+  source: string;
+  metric: string;
+  spans: number;
+  /** Spans still open at the snapshot (measured to as_of). */
+  open: number;
+  node_hours: number;
+}
+
+/**
+ * Spans and node-hours per source and metric of `spans.parquet` (open spans measured to
+ * `asOf`): what each source adds, e.g. the host spine's `nova.compute_nodes` against the
+ * evidence of allocations and instances.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await spansBySource(db, "output/demo/spans.parquet", "2026-06-01T00:00:00");
+ * ```
+ */
+export async function spansBySource(
+  db: Duck,
+  spansPath: string,
+  asOf: string,
+): Promise<SourceHours[]> {
+  const asOfTs = `${sqlLiteral(asOf.replace("T", " "))}::TIMESTAMP`;
+  return await db.json<SourceHours>(`
+    SELECT source, metric, count(*)::INTEGER AS spans,
+      count(*) FILTER (WHERE "end" IS NULL)::INTEGER AS open,
+      (sum((epoch(coalesce("end", ${asOfTs})) - epoch(start)) * nodes) / 3600)::DOUBLE AS node_hours
+    FROM read_parquet(${sqlLiteral(spansPath)})
+    GROUP BY ALL ORDER BY metric, node_hours DESC, source`);
+}
+
+/**
+ * The host with the most layers (distinct metrics) in `spans.parquet`, then the most spans, ties
+ * broken by hostname: a good first host for a timeline. Null when no span has a host.
+ *
+ * @example
+ * ```ts ignore
+ * const host = await busiestHost(db, "output/demo/spans.parquet");
+ * ```
+ */
+export async function busiestHost(db: Duck, spansPath: string): Promise<string | null> {
+  const [row] = await db.json<{ host: string }>(`
+    SELECT hypervisor_hostname AS host FROM read_parquet(${sqlLiteral(spansPath)})
+    WHERE hypervisor_hostname IS NOT NULL
+    GROUP BY ALL ORDER BY count(DISTINCT metric) DESC, count(*) DESC, host LIMIT 1`);
+  return row?.host ?? null;
+}
