@@ -34,3 +34,44 @@ export function repoRoot(
   }
   throw new Error(`Cannot find the repository root from "${start}": expected a deno.json above it`);
 }
+
+/** Something a notebook cell can show: trusted markup (see `lib/report/html.ts`) or plain text. */
+export type Showable = { readonly html: string } | string;
+
+/**
+ * The MIME bundle of a showable value.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { mimeBundle } from "./notebook.ts";
+ * deepEqual(mimeBundle({ html: "<b>hi</b>" }), { "text/html": "<b>hi</b>" });
+ * deepEqual(mimeBundle("plain"), { "text/plain": "plain" });
+ * ```
+ */
+export function mimeBundle(value: Showable): Record<string, string> {
+  return typeof value === "string" ? { "text/plain": value } : { "text/html": value.html };
+}
+
+/**
+ * Displays markup (or plain text) in the running Jupyter cell and resolves once the kernel has
+ * sent it; outside Jupyter (tests, scripts) it does nothing. Resolves to nothing, so a cell
+ * ending in `await show(x);` has no second, textual result.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { show } from "./notebook.ts";
+ * equal(await show({ html: "<b>hi</b>" }), undefined);
+ * ```
+ */
+export async function show(value: Showable): Promise<void> {
+  let jupyter: { display(b: unknown, o: { raw: boolean }): Promise<void> } | undefined;
+  try {
+    // The getter throws outside the `deno jupyter` kernel.
+    jupyter = (Deno as unknown as { jupyter: typeof jupyter }).jupyter;
+  } catch {
+    return;
+  }
+  await jupyter?.display(mimeBundle(value), { raw: true });
+}

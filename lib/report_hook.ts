@@ -1,16 +1,27 @@
 /**
- * The pipeline's last step: the site report, once `lib/report` exists.
+ * The pipeline's last step: the site report (`lib/report/site_report.ts`).
  *
  * @module
  */
 import type { SiteConfig, SitesConfig } from "./config.ts";
+import { writeSiteReport } from "./report/site_report.ts";
 
-/** Writes the site's report.html and returns its path, or null when the report stage is absent. */
-export function writeSiteReportIfAvailable(
+/**
+ * Writes the site's report.html and returns its path.
+ *
+ * @example
+ * ```ts ignore
+ * const path = await writeSiteReportIfAvailable(config, site, console.error);
+ * ```
+ */
+export async function writeSiteReportIfAvailable(
   _config: SitesConfig,
-  _site: SiteConfig,
+  site: SiteConfig,
   log: (line: string) => void,
 ): Promise<string | null> {
-  log("report: not built yet");
-  return Promise.resolve(null);
+  const t0 = performance.now();
+  log("report ...");
+  const path = await writeSiteReport(site);
+  log(`report done in ${Math.round(performance.now() - t0) / 1000} s`);
+  return path;
 }

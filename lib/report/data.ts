@@ -1,0 +1,200 @@
+/**
+ * What the report reads from a site's output directory: how the run was made (`run.json`), the
+ * invariants, utilization by year from `hours.parquet`, and the legacy ranking. Each reader says
+ * which file is missing instead of returning an empty section.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+import { exists } from "../fs.ts";
+import type { RunRecord } from "../pipeline.ts";
+import { OUTPUT_FILES } from "../pipeline.ts";
+import type { InvariantCheck } from "../spans/invariants.ts";
+import type { NegativeSeries } from "../ledger/build.ts";
+import type { RankingRow } from "../legacy/build.ts";
+
+/** `invariants.json` after stage 03. */
+export interface InvariantsDoc {
+  ok: boolean;
+  site: string;
+  as_of: string;
+  window?: { start: string; end: string };
+  checks: (InvariantCheck & Record<string, unknown>)[];
+  negative_derived?: NegativeSeries[];
+}
+
+/**
+ * Reads a JSON output file, failing with its path when it is missing or not JSON.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { readOutputJson } from "./data.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/run.json`, '{"site":"x"}');
+ * equal((await readOutputJson<{ site: string }>(dir, "run.json")).site, "x");
+ * ```
+ */
+export async function readOutputJson<T>(outputDir: string, file: string): Promise<T> {
+  const path = join(outputDir, file);
+  if (!(await exists(path))) {
+    throw new Error(`Cannot build the report: "${path}" is missing (run the pipeline first)`);
+  }
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch (e) {
+    throw new Error(`Cannot read "${path}": expected JSON, found ${(e as Error).message}`);
+  }
+}
+
+/** How the run was made and what it checked. */
+export async function readRun(
+  outputDir: string,
+): Promise<{ run: RunRecord; invariants: InvariantsDoc }> {
+  return {
+    run: await readOutputJson<RunRecord>(outputDir, OUTPUT_FILES.run),
+    invariants: await readOutputJson<InvariantsDoc>(outputDir, OUTPUT_FILES.invariants),
+  };
+}
+
+/** One year of node-hours per state, summed over node types, with the headline ratios. */
+export interface YearUtilization {
+  year: number;
+  /** Days of the year inside the report window. */
+  days: number;
+  total: number;
+  reservable: number;
+  maintenance: number;
+  committed: number;
+  occupied_reservation: number;
+  active_reservation: number;
+  occupied_ondemand: number;
+  pool_unknown: number;
+  /** committed / (reservable - maintenance): the share of admittable capacity reserved. */
+  committed_share: number | null;
+  /** occupied_reservation / (reservable - maintenance): the share really used by reservations. */
+  occupied_share: number | null;
+  /** occupied_reservation / committed: how much of what was reserved ran an instance. */
+  use_of_committed: number | null;
+}
+
+const YEAR_METRICS = [
+  "total",
+  "reservable",
+  "maintenance",
+  "committed",
+  "occupied_reservation",
+  "active_reservation",
+  "occupied_ondemand",
+  "pool_unknown",
+] as const;
+
+/**
+ * Node-hours per state and year from `hours.parquet` (current collector, resource `nodes`,
+ * summed over node types), with the headline ratios; a ratio whose denominator is zero is null.
+ *
+ * @example
+ * ```ts ignore
+ * const years = await utilizationByYear(db, "output/demo", { start: "2021-05-04T00:00:00", end: "2026-06-01T00:00:00" });
+ * ```
+ */
+export async function utilizationByYear(
+  db: Duck,
+  outputDir: string,
+  window: { start: string; end: string },
+): Promise<YearUtilization[]> {
+  const path = join(outputDir, OUTPUT_FILES.hours);
+  if (!(await exists(path))) {
+    throw new Error(`Cannot build the report: "${path}" is missing (run the pipeline first)`);
+  }
+  const rows = await db.json<Record<string, number>>(`
+    SELECT year(period_start)::INTEGER AS year,
+      ${
+    YEAR_METRICS.map((m) =>
+      `coalesce(sum(hours) FILTER (WHERE metric = '${m}'), 0)::DOUBLE AS ${m}`
+    )
+      .join(", ")
+  }
+    FROM read_parquet(${sqlLiteral(path)})
+    WHERE period = 'year' AND resource = 'nodes' AND collector_type = 'current'
+    GROUP BY ALL ORDER BY year`);
+  const ws = Date.parse(`${window.start.slice(0, 10)}T00:00:00Z`);
+  const we = Date.parse(`${window.end.replace(" ", "T").slice(0, 19)}Z`);
+  const ratio = (a: number, b: number) => (b > 1e-9 ? a / b : null);
+  return rows.map((r) => {
+    const ys = Date.UTC(r.year, 0, 1), ye = Date.UTC(r.year + 1, 0, 1);
+    const days = Math.max(0, Math.min(ye, we) - Math.max(ys, ws)) / 86_400_000;
+    const admittable = r.reservable - r.maintenance;
+    return {
+      year: r.year,
+      days: Math.round(days * 100) / 100,
+      ...Object.fromEntries(YEAR_METRICS.map((m) => [m, r[m]])),
+      committed_share: ratio(r.committed, admittable),
+      occupied_share: ratio(r.occupied_reservation, admittable),
+      use_of_committed: ratio(r.occupied_reservation, r.committed),
+    } as YearUtilization;
+  });
+}
+
+/**
+ * The legacy ranking (largest discrepancy first), or null when stage 04 did not run.
+ *
+ * @example
+ * ```ts ignore
+ * const top = await legacyRanking(db, "output/demo", 10);
+ * ```
+ */
+export async function legacyRanking(
+  db: Duck,
+  outputDir: string,
+  limit?: number,
+): Promise<RankingRow[] | null> {
+  const path = join(outputDir, OUTPUT_FILES.legacyRanking);
+  if (!(await exists(path))) return null;
+  return await db.json<RankingRow>(
+    `SELECT * FROM read_parquet(${sqlLiteral(path)})
+     ORDER BY abs_node_hours DESC, year, metric, node_type ${
+      limit === undefined ? "" : `LIMIT ${Math.max(0, Math.floor(limit))}`
+    }`,
+  );
+}
+
+/** Rows and status per table of the snapshot a run used. */
+export interface SnapshotTableRow {
+  table: string;
+  status: string;
+  rows: number;
+  message: string | null;
+}
+
+/**
+ * The manifest of the snapshot a run used: status and rows per table, and where `as_of` came
+ * from. Null when the manifest is gone (the report still renders, saying so).
+ *
+ * @example
+ * ```ts ignore
+ * const snap = await snapshotTables("input/demo", "2026-06-01");
+ * ```
+ */
+export async function snapshotTables(
+  inputDir: string,
+  date: string,
+): Promise<{ asOfSource: string; tables: SnapshotTableRow[] } | null> {
+  const path = join(inputDir, `manifest.${date}.json`);
+  if (!(await exists(path))) return null;
+  const m = JSON.parse(await Deno.readTextFile(path)) as {
+    as_of_source?: string;
+    tables: Record<string, { status: string; rows: number; message?: string | null }>;
+  };
+  return {
+    asOfSource: m.as_of_source ?? "",
+    tables: Object.entries(m.tables).map(([table, t]) => ({
+      table,
+      status: t.status,
+      rows: t.rows,
+      message: t.message ?? null,
+    })),
+  };
+}

@@ -1,0 +1,372 @@
+/**
+ * The site report: one self-contained `report.html` (inline CSS and SVG, no script, no network
+ * request) from a site's output directory.
+ *
+ * | section | from |
+ * |---|---|
+ * | header: site, snapshot, as_of, window, invariant and legacy badges | `run.json`, `invariants.json` |
+ * | headline tiles and utilization by year | `hours.parquet` (node-hours, summed over node types) |
+ * | stacked usage per resource, node-type facets for nodes | `usage_daily.parquet` |
+ * | invariants, negative derived series | `invariants.json` |
+ * | audit summary, rule effects, what each source adds | `audit.parquet`, `spans.parquet` |
+ * | legacy comparison | `legacy_comparison.parquet`, `legacy_ranking.parquet` (or why it was skipped) |
+ * | how it was made | `run.json`, the snapshot's manifest |
+ *
+ * Every string that comes from a database is escaped ({@linkcode markup}); charts are Plot's SVG,
+ * whose text the DOM escapes. {@linkcode renderSiteReport} is pure: the same input gives the same
+ * bytes.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { Duck } from "../db/duckdb.ts";
+import type { SiteConfig } from "../config.ts";
+import { atomicWriteText, exists } from "../fs.ts";
+import { OUTPUT_FILES, type RunRecord } from "../pipeline.ts";
+import { LEAF_METRICS, type Resource, RESOURCES } from "../metrics.ts";
+import {
+  auditSummary,
+  type AuditSummaryRow,
+  type RuleEffect,
+  ruleEffects,
+  type SourceHours,
+  spansBySource,
+} from "../spans/summary.ts";
+import type { RankingRow } from "../legacy/build.ts";
+import {
+  type LegacyComparisonRow,
+  readLegacyComparison,
+  readUsageDaily,
+  renderAudit,
+  renderLegacyHeatmap,
+  renderLegacyLines,
+  renderUsageStack,
+  type UsageRow,
+} from "../plots/mod.ts";
+import {
+  type InvariantsDoc,
+  legacyRanking,
+  readRun,
+  type SnapshotTableRow,
+  snapshotTables,
+  utilizationByYear,
+  type YearUtilization,
+} from "./data.ts";
+import { formatNumber, formatPercent, htmlTable, markup, type RawHtml, rawHtml } from "./html.ts";
+import {
+  auditByReason,
+  auditSummaryTable,
+  invariantsTable,
+  legacyRankingTable,
+  negativesTable,
+  notesList,
+  ruleEffectsTable,
+  utilizationTable,
+} from "./views.ts";
+import { REPORT_CSS } from "./style.ts";
+
+/** Everything the report shows, read from the output directory. */
+export interface SiteReportInput {
+  siteKey: string;
+  siteName: string;
+  run: RunRecord;
+  invariants: InvariantsDoc;
+  years: YearUtilization[];
+  audit: AuditSummaryRow[];
+  effects: RuleEffect[];
+  sources: SourceHours[];
+  /** Daily rows of the leaf states, total and reservable, per resource. */
+  usage: Record<Resource, UsageRow[]>;
+  legacy: { ranking: RankingRow[]; comparison: LegacyComparisonRow[] } | null;
+  snapshot: { asOfSource: string; tables: SnapshotTableRow[] } | null;
+}
+
+const CHART_METRICS = [...LEAF_METRICS, "total", "reservable"];
+
+/**
+ * Reads what the report shows from the site's output directory (and its snapshot's manifest).
+ *
+ * @example
+ * ```ts ignore
+ * const input = await collectSiteReport(site);
+ * ```
+ */
+export async function collectSiteReport(site: SiteConfig): Promise<SiteReportInput> {
+  const out = site.outputDir;
+  const { run, invariants } = await readRun(out);
+  using db = await Duck.open();
+  const years = await utilizationByYear(db, out, run.window);
+  const auditPath = join(out, OUTPUT_FILES.audit);
+  const spansPath = join(out, OUTPUT_FILES.spans);
+  const audit = await auditSummary(db, auditPath);
+  const effects = await ruleEffects(db, spansPath, auditPath, run.as_of);
+  const sources = await spansBySource(db, spansPath, run.as_of);
+  const usage = {} as Record<Resource, UsageRow[]>;
+  for (const resource of RESOURCES) {
+    usage[resource] = await readUsageDaily(join(out, OUTPUT_FILES.usageDaily), {
+      resource,
+      metrics: CHART_METRICS,
+      db,
+    });
+  }
+  const ranking = await legacyRanking(db, out);
+  const compPath = join(out, OUTPUT_FILES.legacyComparison);
+  const legacy = ranking && (await exists(compPath))
+    ? { ranking, comparison: await readLegacyComparison(compPath, { db }) }
+    : null;
+  return {
+    siteKey: site.key,
+    siteName: site.siteName,
+    run,
+    invariants,
+    years,
+    audit,
+    effects,
+    sources,
+    usage,
+    legacy,
+    snapshot: await snapshotTables(site.inputDir, run.snapshot_date),
+  };
+}
+
+const RESOURCE_TITLE: Record<Resource, string> = {
+  nodes: "Nodes",
+  vcpus: "vCPUs",
+  memory_mb: "Memory (MB)",
+  disk_gb: "Disk (GB)",
+};
+
+/** The year the headline shows: the latest year (nearly) wholly inside the window, else the latest. */
+function headlineYear(years: readonly YearUtilization[]): YearUtilization | null {
+  const full = years.filter((y) => y.days >= 360);
+  return full.at(-1) ?? years.at(-1) ?? null;
+}
+
+function tiles(y: YearUtilization | null): RawHtml {
+  if (!y) return markup`<p class="note">No hours in the report window.</p>`;
+  const hoursInYear = y.days * 24;
+  const mean = (h: number) => (hoursInYear > 0 ? h / hoursInYear : 0);
+  const tile = (value: string, key: string) =>
+    markup`<div class="tile"><div class="v">${value}</div><div class="k">${key}</div></div>`;
+  return markup`<h3>${String(y.year)}${
+    y.days < 360 ? ` (${formatNumber(y.days)} days in the window)` : ""
+  } at a glance</h3><div class="tiles">${[
+    tile(formatNumber(mean(y.total), { digits: 1 }), "nodes in Nova, on average"),
+    tile(formatNumber(mean(y.reservable), { digits: 1 }), "nodes in the Blazar pool, on average"),
+    tile(formatPercent(y.committed_share), "of admittable node-hours committed to leases"),
+    tile(
+      formatPercent(y.occupied_share),
+      "of admittable node-hours running a reservation's instance",
+    ),
+    tile(formatPercent(y.use_of_committed), "of committed node-hours really used"),
+    ...(y.pool_unknown > 0
+      ? [
+        tile(
+          formatPercent(y.pool_unknown / Math.max(y.total, 1e-9)),
+          "of node-hours with pool membership unknown",
+        ),
+      ]
+      : []),
+  ]}</div>`;
+}
+
+function badges(input: SiteReportInput): RawHtml {
+  const failed = input.invariants.checks.filter((c) => !c.ok).length;
+  const inv = failed === 0
+    ? markup`<li class="badge ok">✔ invariants hold (${input.invariants.checks.length} checks)</li>`
+    : markup`<li class="badge bad">✘ ${failed} invariant checks violated</li>`;
+  const neg = (input.invariants.negative_derived ?? []).length;
+  const negBadge = neg === 0
+    ? markup`<li class="badge ok">no negative derived series</li>`
+    : markup`<li class="badge bad">${neg} negative derived series</li>`;
+  const legacyStage = input.run.stages.find((s) => s.name.startsWith("04"));
+  const legacy = legacyStage?.skipped
+    ? markup`<li class="badge">legacy comparison skipped</li>`
+    : markup`<li class="badge">legacy comparison: ${
+      input.legacy ? `${input.legacy.ranking.length} ranked cells` : "absent"
+    }</li>`;
+  return markup`<ul class="badges">${inv}${negBadge}${legacy}</ul>`;
+}
+
+/**
+ * The chart bucket for a window: days up to ~13 months, weeks up to 6 years, months beyond, so a
+ * chart stays readable and the page small. Every bucket is an exact time-weighted mean.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { chartBucket } from "./site_report.ts";
+ * equal(chartBucket({ start: "2025-01-01T00:00:00", end: "2025-07-01T00:00:00" }), "day");
+ * equal(chartBucket({ start: "2021-05-04T00:00:00", end: "2026-06-01T00:00:00" }), "week");
+ * equal(chartBucket({ start: "2016-01-01T00:00:00", end: "2026-06-01T00:00:00" }), "month");
+ * ```
+ */
+export function chartBucket(window: { start: string; end: string }): "day" | "week" | "month" {
+  const days = (Date.parse(`${window.end}Z`) - Date.parse(`${window.start}Z`)) / 86_400_000;
+  return days <= 400 ? "day" : days <= 6 * 366 ? "week" : "month";
+}
+
+function usageSection(input: SiteReportInput): RawHtml {
+  const bucket = chartBucket(input.run.window);
+  const charts = RESOURCES.map((resource) => {
+    const rows = input.usage[resource];
+    if (rows.length === 0) {
+      return markup`<h3>${RESOURCE_TITLE[resource]}</h3><p class="note">No data.</p>`;
+    }
+    return markup`<h3>${RESOURCE_TITLE[resource]}</h3>${
+      rawHtml(renderUsageStack(rows, { resource, bucket }))
+    }`;
+  });
+  const nodes = input.usage.nodes;
+  const facets = nodes.length === 0
+    ? markup``
+    : markup`<h3>Nodes per node type</h3>${
+      rawHtml(renderUsageStack(nodes, { resource: "nodes", facet: "node_type", bucket }))
+    }`;
+  return markup`<p class="note">Exclusive states stacked, as ${bucket}ly time-weighted means (exact:
+a bucket's value is the integral of the step function over the bucket divided by its length); the
+black line is total, the dashed line reservable. A state below zero is a data conflict and is drawn
+below the axis, not clamped.</p>${charts}${facets}`;
+}
+
+function auditSection(input: SiteReportInput): RawHtml {
+  const reasons = auditByReason(input.audit);
+  const sources = input.sources.filter((s) => s.metric === "total");
+  return markup`<p>Every source row is either in a span or in <code>audit.parquet</code> with one
+reason per rejected row or piece.</p>${
+    input.audit.length === 0
+      ? markup`<p class="ok">Nothing was rejected.</p>`
+      : markup`${rawHtml(renderAudit(input.audit))}<h3>Rejected hours by reason</h3>${
+        htmlTable(reasons, [
+          { label: "reason", value: (r) => r.reason },
+          { label: "rows", value: (r) => r.rows },
+          { label: "hours", value: (r) => r.hours, digits: 1 },
+        ])
+      }<details><summary>By source, reason and year (largest first)</summary>${
+        auditSummaryTable(input.audit)
+      }</details>`
+  }<h3>What each span rule did</h3>${
+    ruleEffectsTable(input.effects)
+  }<h3>Host existence: what each source adds</h3>${
+    htmlTable(sources, [
+      { label: "source", value: (s) => s.source },
+      { label: "spans", value: (s) => s.spans },
+      { label: "open at as_of", value: (s) => s.open },
+      { label: "node-hours", value: (s) => s.node_hours, digits: 0 },
+    ])
+  }`;
+}
+
+function legacySection(input: SiteReportInput): RawHtml {
+  const stage = input.run.stages.find((s) => s.name.startsWith("04"));
+  if (!input.legacy) {
+    return markup`<p class="note">Not compared: ${
+      stage?.skipped ?? "the legacy comparison files are absent"
+    }.</p>`;
+  }
+  const { ranking, comparison } = input.legacy;
+  return markup`<p>Legacy daily hours (chameleon_usage) as mean node counts beside the ledger's
+daily means, summed over node types; gaps where one side has no data. Discrepancies are ranked in
+node-hours (|current − legacy| × 24 per day).</p>${
+    comparison.length ? rawHtml(renderLegacyLines(comparison)) : ""
+  }${ranking.length ? rawHtml(renderLegacyHeatmap(ranking)) : ""}<h3>Largest discrepancies</h3>${
+    legacyRankingTable(ranking.slice(0, 15))
+  }<p class="note">All rows: <code>legacy_comparison.parquet</code> / <code>.csv</code> and
+<code>legacy_ranking.parquet</code> in the output directory.</p>`;
+}
+
+function madeSection(input: SiteReportInput): RawHtml {
+  const r = input.run;
+  const facts: [string, string][] = [
+    ["site", `${input.siteName} (${input.siteKey})`],
+    ["snapshot", r.snapshot_date],
+    ["as_of", `${r.as_of} UTC${input.snapshot ? ` (from ${input.snapshot.asOfSource})` : ""}`],
+    ["report window", `[${r.window.start}, ${r.window.end}) UTC`],
+    ["pool coverage start", r.coverage_start ?? "none (pool membership known throughout)"],
+    [
+      "versions",
+      `usage ledger ${r.versions.ledger}, Deno ${r.versions.deno}, DuckDB ${r.versions.duckdb}`,
+    ],
+    ...r.stages.map((s) =>
+      [`stage ${s.name}`, s.skipped ? `skipped: ${s.skipped}` : `${s.seconds} s`] as [
+        string,
+        string,
+      ]
+    ),
+  ];
+  const tables = input.snapshot
+    ? htmlTable(input.snapshot.tables, [
+      { label: "table", value: (t) => t.table },
+      { label: "status", value: (t) => t.status },
+      { label: "rows", value: (t) => t.rows },
+      { label: "message", value: (t) => t.message ?? "" },
+    ])
+    : markup`<p class="note">The snapshot's manifest is no longer in the input directory.</p>`;
+  return markup`${
+    htmlTable(facts, [
+      { label: "", value: (f) => f[0] },
+      { label: "", value: (f) => f[1] },
+    ])
+  }${notesList(r.notes)}<h3>Snapshot tables</h3>${tables}`;
+}
+
+/**
+ * Renders the report's HTML from its input; pure and deterministic.
+ *
+ * @example
+ * ```ts ignore
+ * const page = renderSiteReport(await collectSiteReport(site));
+ * ```
+ */
+export function renderSiteReport(input: SiteReportInput): string {
+  const r = input.run;
+  const title = `${input.siteName}: usage ledger report`;
+  const sections: [string, string, RawHtml][] = [
+    ["utilization", "Utilization by year", utilizationTable(input.years)],
+    ["usage", "Usage over time", usageSection(input)],
+    [
+      "invariants",
+      "Invariants",
+      markup`${invariantsTable(input.invariants)}<h3>Negative derived series</h3>${
+        negativesTable(input.invariants.negative_derived ?? [])
+      }`,
+    ],
+    ["audit", "Audit: what was rejected, and why", auditSection(input)],
+    ["legacy", "Legacy comparison", legacySection(input)],
+    ["made", "How this report was made", madeSection(input)],
+  ];
+  const page = markup`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title><style>${rawHtml(REPORT_CSS)}</style></head>
+<body><main>
+<header class="top"><h1>${title}</h1>
+<p class="sub">Snapshot ${r.snapshot_date} · as_of ${r.as_of} UTC · window [${
+    r.window.start.slice(0, 10)
+  }, ${r.window.end.slice(0, 10)}) · usage ledger ${r.versions.ledger}</p>${badges(input)}
+<nav class="toc">${
+    sections.map(([id, name]) => markup`<a href="#${id}">${name}</a>`)
+  }</nav></header>
+${tiles(headlineYear(input.years))}
+${sections.map(([id, name, body]) => markup`<section id="${id}"><h2>${name}</h2>${body}</section>`)}
+<footer>Written by <code>deno task report --site ${input.siteKey}</code> from the files in the site's
+output directory; every number traces back to a row of spans.parquet, and every span to a source
+row.</footer>
+</main></body></html>
+`;
+  return page.html;
+}
+
+/**
+ * Writes the site's `report.html` atomically and returns its path.
+ *
+ * @example
+ * ```ts ignore
+ * const path = await writeSiteReport(site);
+ * ```
+ */
+export async function writeSiteReport(site: SiteConfig): Promise<string> {
+  const page = renderSiteReport(await collectSiteReport(site));
+  const path = join(site.outputDir, OUTPUT_FILES.report);
+  await atomicWriteText(path, page);
+  return path;
+}

@@ -1,0 +1,53 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { checkPage, CHROMIUM } from "../../lib/report/browser.ts";
+import { exists } from "../../lib/fs.ts";
+import { skipUnless } from "../_helpers.ts";
+import { hostileSite } from "../_hostile_site.ts";
+
+const noChromium = skipUnless(await exists(CHROMIUM), `Chromium (${CHROMIUM})`);
+
+Deno.test({
+  name:
+    "report.html opens offline in Chromium: no errors, no requests, no dialogs, charts with marks",
+  ignore: noChromium,
+  async fn() {
+    const { site } = await hostileSite();
+    const shot = join(site.outputDir, "report.png");
+    await Deno.remove(shot).catch(() => {});
+    const r = await checkPage(join(site.outputDir, "report.html"), { screenshot: shot });
+    deepEqual(r.consoleErrors, []);
+    deepEqual(r.exceptions, []);
+    deepEqual(r.failedRequests, []);
+    deepEqual(r.externalRequests, []);
+    deepEqual(r.dialogs, [], "markup from the database ran");
+    equal(r.heading, "<b onmouseover=alert(3)>CHI@Hostile</b>: usage ledger report");
+    ok(r.svgs >= 6, `${r.svgs} charts`);
+    equal(r.emptySvgs, 0);
+    ok(r.svgMarks > 100, `${r.svgMarks} marks`);
+    ok((await Deno.stat(shot)).size > 10_000, "a screenshot was saved");
+  },
+});
+
+Deno.test({
+  name: "checkPage() reports what a broken page does: errors, failed requests, dialogs",
+  ignore: noChromium,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ledger-page-" });
+    const page = join(dir, "bad.html");
+    await Deno.writeTextFile(
+      page,
+      `<!DOCTYPE html><html><head><title>bad</title></head><body><h1>Bad</h1>
+<img src="missing.png"><script>console.error("boom"); alert("hi");</script>
+<svg width="10" height="10"></svg></body></html>`,
+    );
+    const r = await checkPage(page);
+    ok(r.consoleErrors.some((e) => e.includes("boom")), JSON.stringify(r.consoleErrors));
+    ok(r.failedRequests.length >= 1, "the missing image failed");
+    ok(r.externalRequests.some((u) => u.endsWith("missing.png")));
+    deepEqual(r.dialogs, ["hi"]);
+    equal(r.svgs, 1);
+    equal(r.emptySvgs, 1);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
