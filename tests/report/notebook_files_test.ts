@@ -1,0 +1,46 @@
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { NOTEBOOKS } from "../../lib/report/notebooks.ts";
+
+interface Nb {
+  cells: { cell_type: string; source: string[]; outputs?: unknown[]; execution_count?: unknown }[];
+  metadata: { kernelspec?: { name: string } };
+}
+
+const read = async (name: string) =>
+  JSON.parse(await Deno.readTextFile(`notebooks/${name}.ipynb`)) as Nb;
+
+Deno.test("the notebooks are committed without outputs and run on the Deno kernel", async () => {
+  const files = [...Deno.readDirSync("notebooks")].map((e) => e.name).filter((n) =>
+    n.endsWith(".ipynb")
+  ).sort();
+  deepEqual(files, NOTEBOOKS.map((n) => `${n}.ipynb`));
+  for (const name of NOTEBOOKS) {
+    const nb = await read(name);
+    equal(nb.metadata.kernelspec?.name, "deno", name);
+    for (const c of nb.cells.filter((c) => c.cell_type === "code")) {
+      deepEqual(c.outputs, [], `${name}: a committed output`);
+      equal(c.execution_count, null, `${name}: an execution count`);
+    }
+  }
+});
+
+Deno.test("each notebook starts with a title, then one parameter cell read from the environment", async () => {
+  for (const name of NOTEBOOKS) {
+    const nb = await read(name);
+    equal(nb.cells[0].cell_type, "markdown", name);
+    match(nb.cells[0].source.join(""), new RegExp(`^# ${name.slice(0, 2)} `), name);
+    const params = nb.cells[1].source.join("");
+    equal(nb.cells[1].cell_type, "code", name);
+    match(params, /^\/\/ Parameters\n/, name);
+    match(params, /Deno\.env\.get\("LEDGER_SITE"\) \?\? "demo"/, name);
+    match(params, /Deno\.env\.get\("LEDGER_CONFIG"\) \?\? "etc\/sites\.yaml"/, name);
+    // Parameters only: every line is a comment or a constant from the environment.
+    for (const line of params.split("\n").filter((l) => l.trim() !== "")) {
+      ok(/^\/\/|^const [A-Z_]+ = .*Deno\.env\.get\(/.test(line), `${name}: "${line}"`);
+    }
+    // The other code cells call into lib/, never define functions of their own.
+    for (const c of nb.cells.slice(2).filter((c) => c.cell_type === "code")) {
+      equal(/^\s*(export\s+)?(async\s+)?function\b/m.test(c.source.join("")), false, name);
+    }
+  }
+});
