@@ -106,7 +106,8 @@ function toUsage(r: Record<string, unknown>): UsageRow {
 
 /**
  * Reads daily means from `usage_daily.parquet` (or any file of that shape), ordered by metric,
- * node type and day. The window keeps the days that start in `[start, end)`.
+ * node type and day. The window keeps the days that start in `[start, end)`; `sumNodeTypes`
+ * sums each day over node types (node type {@linkcode ALL_NODE_TYPES}).
  *
  * @param path The parquet file.
  * @param filter Rows to keep.
@@ -122,21 +123,36 @@ function toUsage(r: Record<string, unknown>): UsageRow {
  * await db.run(`COPY (SELECT 's' AS site, 'current' AS collector_type, 'total' AS metric, 'nodes' AS resource, 'a' AS node_type, TIMESTAMP '2024-01-01' AS timestamp, 2.5 AS value) TO ${sqlLiteral(file)} (FORMAT parquet)`);
  * const rows = await readUsageDaily(file, { resource: "nodes", start: "2024-01-01", db });
  * deepEqual(rows.map((r) => [r.timestamp, r.value]), [["2024-01-01 00:00:00", 2.5]]);
+ * const summed = await readUsageDaily(file, { resource: "nodes", sumNodeTypes: true, db });
+ * deepEqual(summed.map((r) => [r.node_type, r.value]), [["all node types", 2.5]]);
  * ```
  */
-export async function readUsageDaily(path: string, filter: UsageFilter = {}): Promise<UsageRow[]> {
+export async function readUsageDaily(
+  path: string,
+  filter: UsageFilter & { sumNodeTypes?: boolean } = {},
+): Promise<UsageRow[]> {
   const w = usageWhere(filter)
     .add((p) => (filter.start ? `"timestamp" >= ${p(filter.start)}::TIMESTAMP` : "true"))
     .add((p) => (filter.end ? `"timestamp" < ${p(filter.end)}::TIMESTAMP` : "true"));
-  return await withDb(filter.db, async (db) =>
-    (await db.json<Record<string, unknown>>(
-      `SELECT site, collector_type, metric, resource, node_type, ${TS("timestamp")} AS timestamp,
+  // Summed over node types in DuckDB: a site-wide chart then reads one row per day and metric.
+  const sql = filter.sumNodeTypes
+    ? `SELECT site, collector_type, metric, resource, '${ALL_NODE_TYPES}' AS node_type,
+        ${TS("timestamp")} AS timestamp, sum(value)::DOUBLE AS value
+      FROM read_parquet(${sqlLiteral(path)}) WHERE ${w}
+      GROUP BY site, collector_type, metric, resource, "timestamp"
+      ORDER BY site, collector_type, metric, resource, "timestamp"`
+    : `SELECT site, collector_type, metric, resource, node_type, ${TS("timestamp")} AS timestamp,
         value::DOUBLE AS value
       FROM read_parquet(${sqlLiteral(path)}) WHERE ${w}
-      ORDER BY site, collector_type, metric, resource, node_type, "timestamp"`,
-      w.params,
-    )).map(toUsage));
+      ORDER BY site, collector_type, metric, resource, node_type, "timestamp"`;
+  return await withDb(
+    filter.db,
+    async (db) => (await db.json<Record<string, unknown>>(sql, w.params)).map(toUsage),
+  );
 }
+
+/** The `node_type` of rows that {@linkcode readUsageDaily} summed over node types. */
+export const ALL_NODE_TYPES = "all node types";
 
 /**
  * Reads raw steps from `usage.parquet`. With a window start, each series also keeps its last

@@ -75,8 +75,10 @@ export interface SiteReportInput {
   audit: AuditSummaryRow[];
   effects: RuleEffect[];
   sources: SourceHours[];
-  /** Daily rows of the leaf states, total and reservable, per resource. */
+  /** Daily rows of the leaf states, total and reservable, per resource, summed over node types. */
   usage: Record<Resource, UsageRow[]>;
+  /** Daily rows of the same metrics for nodes, per node type (the facets). */
+  nodesByType: UsageRow[];
   legacy: { ranking: RankingRow[]; comparison: LegacyComparisonRow[] } | null;
   snapshot: { asOfSource: string; tables: SnapshotTableRow[] } | null;
 }
@@ -106,9 +108,15 @@ export async function collectSiteReport(site: SiteConfig): Promise<SiteReportInp
     usage[resource] = await readUsageDaily(join(out, OUTPUT_FILES.usageDaily), {
       resource,
       metrics: CHART_METRICS,
+      sumNodeTypes: true,
       db,
     });
   }
+  const nodesByType = await readUsageDaily(join(out, OUTPUT_FILES.usageDaily), {
+    resource: "nodes",
+    metrics: CHART_METRICS,
+    db,
+  });
   const ranking = await legacyRanking(db, out);
   const compPath = join(out, OUTPUT_FILES.legacyComparison);
   const legacy = ranking && (await exists(compPath))
@@ -124,6 +132,7 @@ export async function collectSiteReport(site: SiteConfig): Promise<SiteReportInp
     effects,
     sources,
     usage,
+    nodesByType,
     legacy,
     snapshot: await snapshotTables(site.inputDir, run.snapshot_date),
   };
@@ -217,7 +226,7 @@ function usageSection(input: SiteReportInput): RawHtml {
       rawHtml(renderUsageStack(rows, { resource, bucket }))
     }`;
   });
-  const nodes = input.usage.nodes;
+  const nodes = input.nodesByType;
   const facets = nodes.length === 0
     ? markup``
     : markup`<h3>Nodes per node type</h3>${
