@@ -7,7 +7,8 @@
  * - `tacc`: the row counts of CHI@TACC (DESIGN §4) over ten years, for benchmarks.
  *
  * `--scale N` multiplies hosts, leases and instances (and the targets of entity tables); the
- * per-day legacy caches keep one row per node type per day.
+ * per-day legacy caches keep one row per node type per day. Scaled targets are floors, not exact
+ * counts: a table the natural generation fills beyond its scaled target keeps its rows.
  *
  * @module
  */

@@ -1498,10 +1498,15 @@ class World {
     const r = new Rng(this.opt.seed, "fill");
     const scaled = (t: string) =>
       UNSCALED_TARGETS.has(t) ? targets[t] : Math.round(targets[t] * this.opt.scale);
+    // At scale 1 the targets are CHI@TACC's exact counts. Scaled, they are floors: the natural
+    // generation of 10x the hosts and leases may overshoot ten times a count by a few percent
+    // (10x tacc: 4% more allocations), and such a table keeps its rows.
+    const exact = this.opt.scale === 1;
     const deficit = (t: string) => {
       if (!(t in targets)) return 0;
       const have = this.counts[t] ?? 0;
       const want = scaled(t);
+      if (have > want && !exact) return 0;
       if (have > want) {
         throw new Error(
           `Cannot reach the "${this.p.name}" target for "${t}": generated ${have} rows, target ${want}`,
@@ -1698,11 +1703,10 @@ class World {
       note(table, n, table.endsWith("maintenance") ? "phantom_span" : null);
     }
     for (const t of Object.keys(targets)) {
-      if ((this.counts[t] ?? 0) !== scaled(t)) {
+      const have = this.counts[t] ?? 0;
+      if (exact ? have !== scaled(t) : have < scaled(t)) {
         throw new Error(
-          `Cannot reach the "${this.p.name}" target for "${t}": ${
-            this.counts[t] ?? 0
-          } rows, target ${scaled(t)}`,
+          `Cannot reach the "${this.p.name}" target for "${t}": ${have} rows, target ${scaled(t)}`,
         );
       }
     }
