@@ -94,8 +94,9 @@ export async function runLedgerStage(
     checks: InvariantCheck[];
   };
   using db = await Duck.open(":memory:", { preserve_insertion_order: "true" });
+  // A view, not a copy: the ledger reads 8 of the 13 columns of spans.parquet, once.
   await db.run(
-    `CREATE OR REPLACE TABLE spans AS SELECT * FROM read_parquet(${
+    `CREATE OR REPLACE VIEW spans AS SELECT * FROM read_parquet(${
       sqlLiteral(join(out, OUTPUT_FILES.spans))
     })`,
   );

@@ -99,7 +99,9 @@ export async function combineDeltas(
 /**
  * Replaces `output` by the step function of each group: `(groups..., t, values...)`, with one
  * row per instant at which any of the group's values changes. Values are rounded to `digits`
- * decimals (default 9) so that sums of fractions return to exact zeros.
+ * decimals (default 9) so that sums of fractions return to exact zeros. With `grouped`, the
+ * deltas already have one row per group and instant (as {@linkcode combineDeltas} leaves them)
+ * and are not aggregated again.
  *
  * @example
  * ```ts
@@ -121,6 +123,8 @@ export async function deltasToSteps(
     values: readonly string[];
     output: string;
     digits?: number;
+    /** The deltas have one row per group and instant already. @default {false} */
+    grouped?: boolean;
   },
 ): Promise<void> {
   const g = options.groups.map(id);
@@ -132,10 +136,15 @@ export async function deltasToSteps(
   const run = options.values.map((v) =>
     `round(sum(${id(v)}) OVER (${part} ORDER BY t ROWS UNBOUNDED PRECEDING), ${digits}) AS ${id(v)}`
   ).join(", ");
+  // One row per group and instant: the sum of a single row is the row, so the same filter
+  // applies without a hash aggregation.
+  const net = options.grouped
+    ? `SELECT ${gc} t, ${options.values.map(id).join(", ")} FROM ${id(options.deltas)} WHERE ${
+      options.values.map((v) => `round(${id(v)}, ${digits}) <> 0`).join(" OR ")
+    }`
+    : `SELECT ${gc} t, ${sums} FROM ${id(options.deltas)} GROUP BY ALL HAVING ${nonzero}`;
   await db.run(`
     CREATE OR REPLACE TABLE ${id(options.output)} AS
-    WITH net AS (
-      SELECT ${gc} t, ${sums} FROM ${id(options.deltas)} GROUP BY ALL HAVING ${nonzero}
-    )
+    WITH net AS (${net})
     SELECT ${gc} t, ${run} FROM net`);
 }

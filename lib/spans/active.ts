@@ -78,4 +78,6 @@ export async function activeSpans(ctx: SpanContext): Promise<void> {
     SELECT '${ACTIVE}', replace(metric, 'occupied_', 'active_'), row_id, entity_id, hostname, s, e,
       nodes, vcpus, memory_mb, disk_gb
     FROM active_pieces`);
+  // Only stopped_pieces is read later (by the partition check).
+  await ctx.db.run("DROP TABLE running; DROP TABLE occupied_pieces; DROP TABLE active_pieces");
 }

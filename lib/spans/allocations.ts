@@ -53,7 +53,8 @@ export async function allocationCandidates(ctx: SpanContext): Promise<void> {
       LEFT JOIN stg_blazar_leases l ON l.id = r.lease_id
       LEFT JOIN stg_blazar_computehosts h ON h.id = a.compute_host_id
     )
-    SELECT row_number() OVER (ORDER BY id), '${ALLOCATIONS}', 'committed', id, reservation_id,
+    -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
+    SELECT row_number() OVER (), '${ALLOCATIONS}', 'committed', id, reservation_id,
       hostname, hostname, epoch_us(start_at), epoch_us(end_at),
       CASE
         WHEN res_id IS NULL THEN 'orphan'

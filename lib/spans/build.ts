@@ -40,6 +40,15 @@ import { blazarNodeTypes, hostWindows } from "./node_types.ts";
 import { poolUnknownSpans } from "./pool.ts";
 import { checkInvariants, describeViolations, type Invariants } from "./invariants.ts";
 
+/**
+ * Drops intermediate tables once no later step reads them: DuckDB reuses their memory for the
+ * next steps instead of growing (peak RSS), and fresh memory is slow to fault in
+ * (docs/decisions/0008-stage-performance.md).
+ */
+async function drop(db: Duck, ...tables: (string | null)[]): Promise<void> {
+  for (const t of tables) if (t) await db.run(`DROP TABLE IF EXISTS ${t}`);
+}
+
 /** Options of {@linkcode buildSpans}. */
 export interface BuildSpansOptions {
   /** Switch augmentation rules off (all on by default). */
@@ -71,7 +80,8 @@ export function isoToUs(iso: string): bigint {
 }
 
 /**
- * Builds the spans of a site's snapshot into the tables `spans` and `audit` of `db`.
+ * Builds the spans of a site's snapshot into the views `spans` and `audit` of `db` (over its
+ * tables `span_pieces` and `audit_pieces`).
  *
  * @example
  * ```ts ignore
@@ -126,7 +136,9 @@ export async function buildSpans(
       rows: "rows_nova_hosts",
       ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
     }, asOfUs);
+    await drop(db, "cand_nova_hosts", "rows_nova_hosts");
     await settleSource(db, live);
+    await drop(db, live);
   } else {
     notes.push(`${NOVA_HOSTS} is absent: total comes only from evidence (allocations, instances)`);
   }
@@ -138,6 +150,7 @@ export async function buildSpans(
       candidates: "cand_allocations",
       rows: "rows_allocations",
     }, asOfUs);
+    await drop(db, "cand_allocations", "rows_allocations");
   } else {
     notes.push(`${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`);
   }
@@ -159,6 +172,7 @@ export async function buildSpans(
       candidates: "cand_instances",
       rows: "rows_instances",
     }, asOfUs);
+    await drop(db, "cand_instances", "rows_instances");
   } else {
     notes.push(`${INSTANCES} is absent: no occupied or active series`);
   }
@@ -167,6 +181,7 @@ export async function buildSpans(
       "CREATE OR REPLACE TEMP TABLE empty_live AS SELECT NULL::VARCHAR AS hostname, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
     );
     await totalEvidence(ctx, allocLive ?? "empty_live", instLive ?? "empty_live");
+    await drop(db, "empty_live");
   }
   // 2. host windows: node type and size
   await hostWindows(ctx);
@@ -183,7 +198,9 @@ export async function buildSpans(
       rows: "rows_blazar_hosts",
       ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
     }, asOfUs);
+    await drop(db, "cand_blazar_hosts", "rows_blazar_hosts");
     await settleSource(db, live, { parents: "win_total", orphanDetail: "the host's Nova windows" });
+    await drop(db, live);
   } else {
     notes.push(`${BLAZAR_HOSTS} is absent: pool membership is unknown (pool_unknown), not empty`);
   }
@@ -198,6 +215,7 @@ export async function buildSpans(
       parents: "win_reservable",
       orphanDetail: "the host's reservable windows",
     });
+    await drop(db, allocLive);
   }
   // 5. occupied
   await db.run(`
@@ -211,10 +229,12 @@ export async function buildSpans(
         "the reservation's committed windows on the host (or, on demand, the host's windows)",
     });
   }
+  await drop(db, instLive, "win_occupancy", "win_total");
   // 6. active
   const replay = rules.active && has(INSTANCES) && has("nova.instance_actions_events");
   if (replay) {
     await activeSpans(ctx);
+    await drop(db, "inst_base", "inst_events");
   } else {
     await db.run(
       "CREATE OR REPLACE TEMP TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
@@ -231,6 +251,7 @@ export async function buildSpans(
       candidates: "cand_maintenance",
       rows: "rows_maintenance",
     }, asOfUs);
+    await drop(db, "cand_maintenance", "rows_maintenance");
     await db.run(
       "CREATE OR REPLACE TEMP TABLE win_committed_host AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'",
     );
@@ -243,9 +264,11 @@ export async function buildSpans(
         detail: "a Blazar allocation held the host",
       },
     });
+    await drop(db, live, "win_committed_host");
   } else if (!has(MAINTENANCE)) {
     notes.push(`${MAINTENANCE} is absent: no maintenance series (admittable = reservable)`);
   }
+  await drop(db, "win_reservable");
   // 8. pool
   let coverage: bigint | null = null;
   if (rules.pool) coverage = await poolUnknownSpans(ctx);
@@ -268,13 +291,23 @@ export async function buildSpans(
   };
 }
 
-/** Builds the output tables `spans` and `audit` (timestamps, host attributes) from the pieces. */
+/** The order of the rows of `spans.parquet` and `audit.parquet`. */
+const OUTPUT_ORDER = {
+  spans: "metric, source, hypervisor_hostname, start, source_row_id",
+  audit: "source, reason, source_row_id, start",
+} as const;
+
+/**
+ * Builds the outputs `spans` and `audit` (timestamps, host attributes) from the pieces, as views:
+ * writeSpansOutputs sorts and writes each once, with no materialized copy of 0.5M and 0.8M wide
+ * rows in between (`tacc`). `conflicts` is a table (a few rows).
+ */
 async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void> {
   const asOf = `${asOfUs}::BIGINT`;
   const instance = "p.metric LIKE 'occupied_%' OR p.metric LIKE 'active_%'";
   const kvm = `(${instance}) AND w.hypervisor_type <> 'ironic' AND p.vcpus IS NOT NULL`;
   await db.run(`
-    CREATE OR REPLACE TABLE spans AS
+    CREATE OR REPLACE VIEW spans AS
     SELECT ${sqlLiteral(site)} AS site, p.source, p.metric, p.entity_id, p.row_id AS source_row_id,
       p.hostname AS hypervisor_hostname, coalesce(w.node_type, 'unknown') AS node_type,
       make_timestamp(p.s) AS start, CASE WHEN p.e >= ${asOf} THEN NULL ELSE make_timestamp(p.e) END AS "end",
@@ -283,8 +316,7 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
       CASE WHEN ${kvm} THEN p.memory_mb ELSE w.memory_mb END::DOUBLE AS memory_mb,
       CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb
     FROM span_pieces p
-    LEFT JOIN host_windows w ON w.hostname = p.hostname AND w.s <= p.s AND p.s < w.e
-    ORDER BY p.metric, p.source, p.hostname, p.s, p.row_id`);
+    LEFT JOIN host_windows w ON w.hostname = p.hostname AND w.s <= p.s AND p.s < w.e`);
   await db.run(`
     CREATE OR REPLACE TABLE conflicts AS
     SELECT 'duplicate_record' AS kind, source, hostname AS hypervisor_hostname, row_id AS source_row_id,
@@ -297,11 +329,11 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
     FROM node_type_conflicts
     ORDER BY kind, source, hypervisor_hostname, start`);
   await db.run(`
-    CREATE OR REPLACE TABLE audit AS
+    CREATE OR REPLACE VIEW audit AS
     SELECT ${sqlLiteral(site)} AS site, source, row_id AS source_row_id, reason,
       make_timestamp(s) AS start, make_timestamp(e) AS "end", (us / 1e6)::DOUBLE AS seconds,
       hostname AS hypervisor_hostname, detail
-    FROM audit_pieces ORDER BY source, reason, row_id, s`);
+    FROM audit_pieces`);
 }
 
 /**
@@ -319,9 +351,14 @@ export async function writeSpansOutputs(
   outputDir: string,
 ): Promise<void> {
   await Deno.mkdir(outputDir, { recursive: true });
-  for (const table of ["spans", "audit", "conflicts"]) {
+  for (const table of ["spans", "audit", "conflicts"] as const) {
+    const order = table === "conflicts" ? "" : ` ORDER BY ${OUTPUT_ORDER[table]}`;
     await atomicWrite(join(outputDir, `${table}.parquet`), async (tmp) => {
-      await db.run(`COPY ${table} TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      await db.run(
+        `COPY (SELECT * FROM ${table}${order}) TO ${
+          sqlLiteral(tmp)
+        } (FORMAT parquet, COMPRESSION zstd)`,
+      );
     });
   }
   const doc = {

@@ -44,15 +44,19 @@ export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".
  * valid JSON give no reservation and are counted in `spec_problems`.
  */
 export async function instanceReservations(ctx: SpanContext): Promise<void> {
+  // Each spec is parsed once: TRY gives NULL exactly where json_valid is false (or the spec is
+  // NULL), so one pass yields both the reservations and the problems (it was three parses).
   await ctx.db.run(`
+    CREATE OR REPLACE TEMP TABLE spec_paths AS
+    SELECT id, instance_uuid, spec IS NULL AS no_spec,
+      TRY(json_extract_string(spec, ['${RESERVATION_HINT_PATH}', '${FLAVOR_NAME_PATH}'])) AS p
+    FROM stg_nova_api_request_specs;
     CREATE OR REPLACE TEMP TABLE instance_reservation_of AS
-    SELECT uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), '')) AS reservation
-    FROM (
-      SELECT instance_uuid AS uuid, json_extract_string(spec, ['${RESERVATION_HINT_PATH}', '${FLAVOR_NAME_PATH}']) AS p
-      FROM stg_nova_api_request_specs WHERE json_valid(spec)
-    );
+    SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), '')) AS reservation
+    FROM spec_paths WHERE p IS NOT NULL;
     CREATE OR REPLACE TEMP TABLE spec_problems AS
-    SELECT id::VARCHAR AS row_id, instance_uuid FROM stg_nova_api_request_specs WHERE NOT json_valid(spec);`);
+    SELECT id::VARCHAR AS row_id, instance_uuid FROM spec_paths WHERE p IS NULL AND NOT no_spec;
+    DROP TABLE spec_paths;`);
 }
 
 /**
@@ -134,7 +138,8 @@ export async function instanceCandidates(ctx: SpanContext): Promise<void> {
       SELECT b.*, b.s, b.e, NULL FROM inst_base b
       WHERE NOT EXISTS (SELECT 1 FROM inst_segments g WHERE g.row_id = b.row_id)
     )
-    SELECT row_number() OVER (ORDER BY row_id, ps), '${INSTANCES}',
+    -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
+    SELECT row_number() OVER (), '${INSTANCES}',
       CASE WHEN reservation IS NULL THEN 'occupied_ondemand' ELSE 'occupied_reservation' END,
       row_id, uuid, hostname,
       CASE WHEN reservation IS NULL THEN 'host|' || hostname ELSE 'res|' || reservation || '|' || hostname END,
@@ -147,4 +152,8 @@ export async function instanceCandidates(ctx: SpanContext): Promise<void> {
       host_detail, NULL, vcpus, memory_mb, disk_gb
     FROM pieces;
     CREATE OR REPLACE TEMP TABLE rows_instances AS SELECT row_id, s, e FROM inst_base;`);
+  // Read by nothing else (inst_base is, by the active spans): free their memory.
+  await ctx.db.run(`
+    DROP TABLE inst_segments; DROP TABLE known_hypervisors; DROP TABLE service_hypervisors;
+    DROP TABLE instance_reservation_of;`);
 }

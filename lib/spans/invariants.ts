@@ -54,6 +54,9 @@ export async function checkInvariants(
   options: { partition?: boolean } = {},
 ): Promise<Invariants> {
   const asOf = `${asOfUs}::BIGINT`;
+  // One pass over all ids: valid and rejected sums per id (full join, ids equal even when NULL, as
+  // the UNION that counted invented ids had them), then a full join with the input rows; ids
+  // only on the right are invented. This replaced a UNION and an anti-join over the same ids.
   const rows = await db.json<Record<string, string | number>>(`
     WITH inp AS (
       SELECT source, row_id, CASE WHEN s IS NULL THEN 0 ELSE greatest(0, coalesce(e, ${asOf}) - s) END AS us
@@ -63,26 +66,29 @@ export async function checkInvariants(
       WHERE source IN (SELECT DISTINCT source FROM input_rows) GROUP BY ALL
     ), r AS (
       SELECT source, row_id, sum(us)::HUGEINT AS us FROM audit_pieces GROUP BY ALL
+    ), out AS (
+      SELECT coalesce(v.source, r.source) AS source, coalesce(v.row_id, r.row_id) AS row_id,
+        v.us AS valid_us, r.us AS rejected_us, v.source IS NOT NULL AS has_valid,
+        r.source IS NOT NULL AS has_rejected
+      FROM v FULL JOIN r ON r.source = v.source AND r.row_id IS NOT DISTINCT FROM v.row_id
     ), per_row AS (
-      SELECT i.source, i.row_id, i.us AS input_us, coalesce(v.us, 0) AS valid_us, coalesce(r.us, 0) AS rejected_us,
-        v.row_id IS NOT NULL AS has_valid, r.row_id IS NOT NULL AS has_rejected
-      FROM inp i LEFT JOIN v USING (source, row_id) LEFT JOIN r USING (source, row_id)
-    ), invented AS (
-      SELECT source, count(*) AS n FROM (
-        SELECT source, row_id FROM v UNION SELECT source, row_id FROM r
-      ) x WHERE NOT EXISTS (SELECT 1 FROM inp WHERE inp.source = x.source AND inp.row_id = x.row_id)
-      GROUP BY source
+      SELECT coalesce(i.source, o.source) AS source, i.source IS NOT NULL AS is_input, i.us AS input_us,
+        coalesce(o.valid_us, 0) AS valid_us, coalesce(o.rejected_us, 0) AS rejected_us,
+        coalesce(o.has_valid, false) AS has_valid, coalesce(o.has_rejected, false) AS has_rejected
+      FROM inp i FULL JOIN out o ON o.source = i.source AND o.row_id = i.row_id
     )
-    SELECT p.source,
-      count(*) AS input_rows,
-      count(*) FILTER (WHERE has_valid) AS valid_rows,
-      count(*) FILTER (WHERE NOT has_valid AND has_rejected) AS rejected_rows,
-      count(*) FILTER (WHERE NOT has_valid AND NOT has_rejected) AS missing_rows,
-      coalesce(any_value(inv.n), 0) AS invented_rows,
-      sum(input_us)::HUGEINT AS input_us, sum(valid_us)::HUGEINT AS valid_us, sum(rejected_us)::HUGEINT AS rejected_us,
-      count(*) FILTER (WHERE input_us <> valid_us + rejected_us) AS mismatched_rows
-    FROM per_row p LEFT JOIN invented inv USING (source)
-    GROUP BY p.source ORDER BY p.source`);
+    SELECT source,
+      count(*) FILTER (WHERE is_input) AS input_rows,
+      count(*) FILTER (WHERE is_input AND has_valid) AS valid_rows,
+      count(*) FILTER (WHERE is_input AND NOT has_valid AND has_rejected) AS rejected_rows,
+      count(*) FILTER (WHERE is_input AND NOT has_valid AND NOT has_rejected) AS missing_rows,
+      count(*) FILTER (WHERE NOT is_input) AS invented_rows,
+      (sum(input_us) FILTER (WHERE is_input))::HUGEINT AS input_us,
+      (sum(valid_us) FILTER (WHERE is_input))::HUGEINT AS valid_us,
+      (sum(rejected_us) FILTER (WHERE is_input))::HUGEINT AS rejected_us,
+      count(*) FILTER (WHERE is_input AND input_us <> valid_us + rejected_us) AS mismatched_rows
+    FROM per_row
+    GROUP BY source HAVING count(*) FILTER (WHERE is_input) > 0 ORDER BY source`);
   const checks: InvariantCheck[] = [];
   for (const r of rows) {
     const n = (k: string) => Number(r[k]);

@@ -66,7 +66,8 @@ export async function maintenanceCandidates(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
     CREATE OR REPLACE TEMP TABLE cand_maintenance (${CANDIDATE_COLUMNS});
     INSERT INTO cand_maintenance
-    SELECT row_number() OVER (ORDER BY id), '${MAINTENANCE}', 'maintenance', id::VARCHAR,
+    -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
+    SELECT row_number() OVER (), '${MAINTENANCE}', 'maintenance', id::VARCHAR,
       nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''), nullif(trim(CAST(${
     q(m.host)
   } AS VARCHAR)), ''),

@@ -103,4 +103,5 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
       coalesce(nullif(nova.local_gb, 0), nullif(blz.local_gb, 0))::DOUBLE AS disk_gb
     FROM host_windows w LEFT JOIN best USING (window_id) LEFT JOIN nova USING (window_id)
       LEFT JOIN blz USING (window_id)`);
+  await ctx.db.run("DROP TABLE blazar_records; DROP TABLE window_types");
 }
