@@ -1,9 +1,12 @@
 /**
- * `deno task bench [--only NAME] [--runs N]`
+ * `deno task bench [--only NAME] [--runs N] [--runs-large N]`
  *
  * Runs the project's benchmarks (each stage adds its own to `BENCHES`), prints each as markdown
  * and writes it into its section of `docs/benchmarks.md`. Benchmarks: `fetch` (01, the `tacc`
- * profile from MariaDB to parquet against `mariadb --batch`).
+ * profile from MariaDB to parquet against `mariadb --batch`); `stages` (02 spans and 03 ledger on
+ * `tacc` and 10x `tacc` against DuckDB reading and sorting the same columns). `--runs` is the runs
+ * of each step (default 5), `--runs-large` those on the large profiles, whose steps take minutes
+ * (10x `tacc`; default 1).
  *
  * @module
  */
@@ -11,17 +14,22 @@ import { parseArgs } from "node:util";
 import { runMain } from "../lib/cli.ts";
 import { exists } from "../lib/fs.ts";
 import { benchFetch, fetchBenchMarkdown } from "../lib/bench/fetch_bench.ts";
+import { benchStages, stagesBenchMarkdown } from "../lib/bench/stages_bench.ts";
 
 /** A benchmark: a title and a function returning its markdown. */
 interface Bench {
   title: string;
-  run: (options: { runs: number }) => Promise<string>;
+  run: (options: { runs: number; largeRuns: number }) => Promise<string>;
 }
 
 const BENCHES: Record<string, Bench> = {
   fetch: {
     title: "01 fetch: MariaDB to parquet",
     run: async ({ runs }) => fetchBenchMarkdown(await benchFetch({ runs })),
+  },
+  stages: {
+    title: "02 spans and 03 ledger: parquet to spans to usage",
+    run: async ({ runs, largeRuns }) => stagesBenchMarkdown(await benchStages({ runs, largeRuns })),
   },
 };
 
@@ -43,13 +51,22 @@ function withSection(doc: string, name: string, title: string, body: string): st
 await runMain(async () => {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { only: { type: "string" }, runs: { type: "string", default: "5" } },
+    options: {
+      only: { type: "string" },
+      runs: { type: "string", default: "5" },
+      "runs-large": { type: "string", default: "1" },
+    },
     strict: true,
   });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) {
-    throw new Error(`Cannot run benchmarks: expected --runs N >= 1, found "${values.runs}"`);
-  }
+  const count = (flag: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`Cannot run benchmarks: expected --${flag} N >= 1, found "${value}"`);
+    }
+    return n;
+  };
+  const runs = count("runs", values.runs);
+  const largeRuns = count("runs-large", values["runs-large"]);
   const names = values.only ? values.only.split(",") : Object.keys(BENCHES);
   for (const n of names) {
     if (!BENCHES[n]) {
@@ -62,7 +79,7 @@ await runMain(async () => {
     ? await Deno.readTextFile(DOC)
     : "# Benchmarks\n\nWritten by `deno task bench`; each section is replaced when its benchmark runs.\n";
   for (const n of names) {
-    const md = await BENCHES[n].run({ runs });
+    const md = await BENCHES[n].run({ runs, largeRuns });
     console.log(`## ${BENCHES[n].title}\n\n${md}\n`);
     doc = withSection(doc, n, BENCHES[n].title, md);
     await Deno.writeTextFile(DOC, doc);

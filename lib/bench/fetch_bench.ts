@@ -13,6 +13,9 @@ import { generateDemoSite } from "../demo/generate.ts";
 import { loadDemoSql } from "../demo/load_sql.ts";
 import type { Manifest } from "../fetch/manifest.ts";
 import { quoteIdent, SCHEMAS, tableSpec } from "../registry.ts";
+import { type Measure, median, shellQuote, timed } from "./_measure.ts";
+
+export { type Measure, median };
 
 /** Options of {@linkcode benchFetch}. */
 export interface FetchBenchOptions {
@@ -28,12 +31,6 @@ export interface FetchBenchOptions {
   log?: (line: string) => void;
 }
 
-/** One measured run. */
-export interface Measure {
-  seconds: number;
-  peakRssMb: number;
-}
-
 /** What {@linkcode benchFetch} measured. */
 export interface FetchBenchResult {
   rows: number;
@@ -43,54 +40,6 @@ export interface FetchBenchResult {
   client: Measure[];
   parquetBytes: number;
   tsvBytes: number;
-}
-
-/**
- * The median of numbers.
- *
- * @example
- * ```ts
- * import { equal } from "node:assert/strict";
- * import { median } from "./fetch_bench.ts";
- * equal(median([5, 1, 3]), 3);
- * equal(median([4, 1, 3, 2]), 2.5);
- * ```
- */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error("Cannot take the median: expected values, found none");
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Runs a command under `/usr/bin/time` and returns wall seconds and peak RSS. */
-async function timed(
-  cmd: string,
-  args: string[],
-  options: { env?: Record<string, string>; stdoutFile?: string } = {},
-): Promise<Measure> {
-  const marker = "LEDGER_TIME";
-  const script = options.stdoutFile
-    ? `exec "$0" "$@" > ${shellQuote(options.stdoutFile)}`
-    : `exec "$0" "$@" > /dev/null`;
-  const out = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", `${marker} %e %M`, "sh", "-c", script, cmd, ...args],
-    env: options.env,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(out.stderr);
-  const m = new RegExp(`${marker} ([\\d.]+) (\\d+)`).exec(err);
-  if (!out.success || !m) {
-    throw new Error(
-      `Cannot benchmark "${cmd}": it failed: ${err.trim().split("\n").slice(-3).join(" | ")}`,
-    );
-  }
-  return { seconds: Number(m[1]), peakRssMb: Number(m[2]) / 1024 };
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The client-side export script: one `SELECT` per fetched table, same columns and order. */
