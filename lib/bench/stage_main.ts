@@ -8,6 +8,7 @@
  * |---|---|
  * | `spans` | stage 02, {@linkcode runSpansStage} |
  * | `ledger` | stage 03, {@linkcode runLedgerStage} (needs the output of `spans`) |
+ * | `sweepline` | the sweepline of stage 03 alone, {@linkcode buildSteps}: `spans.parquet` to the step functions of every metric |
  * | `floor-spans` | DuckDB alone: read the columns stage 02 stages from its source parquet files, sort each table by host and time ({@linkcode spansFloorSql}) |
  * | `floor-ledger` | DuckDB alone: read the columns stage 03 reads from `spans.parquet`, sort its start and end events by group and time ({@linkcode ledgerFloorSql}) |
  *
@@ -20,12 +21,13 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { runMain } from "../cli.ts";
 import { loadSitesConfig, selectSite } from "../config.ts";
-import { Duck } from "../db/duckdb.ts";
+import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { buildSteps } from "../ledger/build.ts";
 import { loadSnapshot } from "../fetch/manifest.ts";
 import { OUTPUT_FILES, runLedgerStage, runSpansStage } from "../pipeline.ts";
 import { ledgerFloorSql, spansFloorSql, spansInputs } from "./stages_bench.ts";
 
-const STEPS = ["spans", "ledger", "floor-spans", "floor-ledger"] as const;
+const STEPS = ["spans", "ledger", "sweepline", "floor-spans", "floor-ledger"] as const;
 
 await runMain(async () => {
   const { values, positionals } = parseArgs({
@@ -50,6 +52,17 @@ await runMain(async () => {
   } else if (step === "ledger") {
     const r = await runLedgerStage(site);
     result = { stack_ok: r.stack.ok, instants: r.stack.instants };
+  } else if (step === "sweepline") {
+    using db = await Duck.open(":memory:", { preserve_insertion_order: "true" });
+    const asOf: string =
+      JSON.parse(await Deno.readTextFile(join(site.outputDir, OUTPUT_FILES.invariants))).as_of;
+    await db.run(
+      `CREATE VIEW spans AS SELECT * FROM read_parquet(${
+        sqlLiteral(join(site.outputDir, OUTPUT_FILES.spans))
+      })`,
+    );
+    await buildSteps(db, BigInt(Date.parse(`${asOf}Z`)) * 1000n);
+    result = { rows: Number(await db.value("SELECT count(*) FROM steps")) };
   } else {
     using db = await Duck.open();
     const statements = step === "floor-spans"

@@ -66,21 +66,23 @@ function isoOf(us: bigint): string {
 }
 
 /**
- * Builds the table `steps` (the step functions), the views `usage_t` and `usage_daily_t` and the
- * table `hours_t` from the table (or view) `spans` (DESIGN §2 columns), and checks the stack.
+ * The sweepline of stage 03: from the table (or view) `spans`, the table `steps` (`metric,
+ * node_type, t` in microseconds, one column per resource): each span adds its resources at its
+ * start and removes them at its end (clipped to as_of), derived metrics are the linear
+ * combinations of the measured deltas, and a running sum per metric and node type gives the step
+ * functions. Also leaves the table `metric_terms` (the derived metrics' coefficients), which the
+ * resampling reuses.
  *
  * @example
  * ```ts ignore
- * await db.run("CREATE TABLE spans AS SELECT * FROM 'output/demo/spans.parquet'");
- * const checks = await buildLedger(db, "demo", { asOf: "2026-06-01T00:00:00" });
+ * await db.run("CREATE VIEW spans AS SELECT * FROM 'output/demo/spans.parquet'");
+ * await buildSteps(db, 1780272000000000n);
  * ```
  */
-export async function buildLedger(
+export async function buildSteps(
   db: Duck,
-  site: string,
-  options: LedgerOptions,
-): Promise<LedgerChecks> {
-  const asOfUs = usOf(options.asOf);
+  asOfUs: bigint,
+): Promise<void> {
   const asOf = `${asOfUs}::BIGINT`;
   const values = [...RESOURCES];
   const terms = metricTerms();
@@ -138,6 +140,26 @@ export async function buildLedger(
     grouped: true,
   });
   await db.run("DROP VIEW span_values; DROP TABLE deltas; DROP TABLE all_deltas");
+}
+
+/**
+ * Builds the table `steps` (the step functions), the views `usage_t` and `usage_daily_t` and the
+ * table `hours_t` from the table (or view) `spans` (DESIGN §2 columns), and checks the stack.
+ *
+ * @example
+ * ```ts ignore
+ * await db.run("CREATE TABLE spans AS SELECT * FROM 'output/demo/spans.parquet'");
+ * const checks = await buildLedger(db, "demo", { asOf: "2026-06-01T00:00:00" });
+ * ```
+ */
+export async function buildLedger(
+  db: Duck,
+  site: string,
+  options: LedgerOptions,
+): Promise<LedgerChecks> {
+  const asOfUs = usOf(options.asOf);
+  const values = [...RESOURCES];
+  await buildSteps(db, asOfUs);
 
   // Window of the views.
   const first = await db.value<bigint | null>("SELECT min(t) FROM steps");

@@ -44,3 +44,33 @@ Deno.test("each notebook starts with a title, then one parameter cell read from 
     }
   }
 });
+
+// `deno fmt --check` misjudges notebooks (Deno 2.9.6): it compares each formatted cell, which
+// gains a final newline, with the cell as stored, which has none, and reports every notebook as
+// unformatted on a fresh cache although `deno fmt` writes the same bytes back. So notebooks are
+// excluded from `deno fmt` in deno.json and their code cells are checked here instead.
+Deno.test("the notebooks' code cells are formatted like the rest of the code", async () => {
+  for (const name of NOTEBOOKS) {
+    const nb = await read(name);
+    const code = nb.cells.filter((c) => c.cell_type === "code");
+    for (let i = 0; i < code.length; i++) {
+      const source = code[i].source.join("");
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["fmt", "--ext=ts", "-"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(source));
+      await w.close();
+      const out = await child.output();
+      ok(out.success, `${name}, cell ${i + 1}: ${new TextDecoder().decode(out.stderr)}`);
+      equal(
+        new TextDecoder().decode(out.stdout).trimEnd(),
+        source.trimEnd(),
+        `${name}, code cell ${i + 1} is not formatted: run deno fmt on a copy named .ts`,
+      );
+    }
+  }
+});
