@@ -26,7 +26,7 @@ export type ProgressMode = "tty" | "plain" | "quiet";
  * import { equal } from "node:assert/strict";
  * import { progressMode } from "./progress.ts";
  * equal(progressMode({ ci: "true", terminal: true }), "quiet");
- * equal(progressMode({ terminal: false }), "plain");
+ * equal(progressMode({ ci: undefined, terminal: false }), "plain");
  * ```
  */
 export function progressMode(
