@@ -167,6 +167,19 @@ export async function buildSpans(
       );
     }
     await instanceCandidates(ctx);
+    // Specs that are not JSON name no reservation: their instances count as on demand. Said, so
+    // the occupied_ondemand series can be read with that in mind.
+    const bad = await db.json<{ n: number; ids: string }>(
+      "SELECT count(*)::INTEGER AS n, string_agg(row_id, ', ' ORDER BY row_id) FILTER (WHERE rn <= 5) AS ids FROM (SELECT row_id, row_number() OVER (ORDER BY row_id) AS rn FROM spec_problems)",
+    );
+    if (bad[0].n > 0) {
+      notes.push(
+        `nova_api.request_specs: ${bad[0].n} specs are not valid JSON (ids ${bad[0].ids}${
+          bad[0].n > 5 ? ", ..." : ""
+        }): their instances have no Blazar reservation and count as on demand`,
+      );
+    }
+    await drop(db, "spec_problems");
     instLive = await screenSource(db, {
       source: INSTANCES,
       candidates: "cand_instances",

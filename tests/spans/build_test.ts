@@ -548,3 +548,27 @@ Deno.test("a site without Blazar or legacy tables still runs and says what it sk
     "no Blazar at all: membership unknown, not empty",
   );
 });
+
+Deno.test("buildSpans() says which request specs are not JSON: their instances count as on demand", async () => {
+  const r = await runSpans({
+    "nova.compute_nodes": [computeNode(1, "H", "2025-01-01 00:00:00")],
+    "nova.instances": [
+      instance(1, "u1", "H", "2025-02-01 00:00:00", "2025-02-02 00:00:00"),
+      instance(2, "u2", "H", "2025-03-01 00:00:00", "2025-03-02 00:00:00"),
+    ],
+    "nova_api.request_specs": [
+      { id: 7, instance_uuid: "u1", spec: '{"nova_object.data": {"scheduler_hints": ' },
+      spec(8, "u2"),
+    ],
+  });
+  const note = r.notes.find((n) => n.startsWith("nova_api.request_specs:"));
+  equal(
+    note,
+    "nova_api.request_specs: 1 specs are not valid JSON (ids 7): their instances have no Blazar reservation and count as on demand",
+  );
+  equal(
+    r.spans.find((s) => s.source === "nova.instances" && s.source_row_id === "1")?.metric,
+    "occupied_ondemand",
+  );
+  ok(r.invariants.ok);
+});
