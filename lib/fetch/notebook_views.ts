@@ -8,28 +8,7 @@ import { publicSite, type SiteConfig } from "../config.ts";
 import { fetchSite } from "./fetch.ts";
 import { loadSnapshot, type Snapshot, snapshotDates } from "./manifest.ts";
 import { Progress } from "./progress.ts";
-
-const ESC: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/**
- * Escapes text for HTML.
- *
- * @example
- * ```ts
- * import { equal } from "node:assert/strict";
- * import { escapeHtml } from "./notebook_views.ts";
- * equal(escapeHtml(`<img src=x onerror="alert(1)">`), "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
- * ```
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESC[c]);
-}
+import { escapeHtml } from "../report/html.ts";
 
 function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
