@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { runMain } from "../cli.ts";
 import { loadSitesConfig, selectSite } from "../config.ts";
 import { Duck, sqlLiteral } from "../db/duckdb.ts";
-import { buildSteps } from "../ledger/build.ts";
+import { buildSteps, usOf } from "../ledger/build.ts";
 import { loadSnapshot } from "../fetch/manifest.ts";
 import { OUTPUT_FILES, runLedgerStage, runSpansStage } from "../pipeline.ts";
 import { ledgerFloorSql, spansFloorSql, spansInputs } from "./stages_bench.ts";
@@ -61,7 +61,7 @@ await runMain(async () => {
         sqlLiteral(join(site.outputDir, OUTPUT_FILES.spans))
       })`,
     );
-    await buildSteps(db, BigInt(Date.parse(`${asOf}Z`)) * 1000n);
+    await buildSteps(db, usOf(asOf));
     result = { rows: Number(await db.value("SELECT count(*) FROM steps")) };
   } else {
     using db = await Duck.open();

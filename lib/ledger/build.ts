@@ -55,7 +55,18 @@ export interface LedgerChecks {
   window: { start: string; end: string };
 }
 
-function usOf(date: string): bigint {
+/**
+ * Microseconds since the epoch of a UTC date (`YYYY-MM-DD`) or time (`YYYY-MM-DD[T ]HH:MM:SS`).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { usOf } from "./build.ts";
+ * equal(usOf("1970-01-02"), 86_400_000_000n);
+ * equal(usOf("1970-01-01T00:00:01"), 1_000_000n);
+ * ```
+ */
+export function usOf(date: string): bigint {
   const ms = Date.parse(date.length === 10 ? `${date}T00:00:00Z` : `${date.replace(" ", "T")}Z`);
   if (Number.isNaN(ms)) throw new Error(`Cannot read date "${date}": expected YYYY-MM-DD`);
   return BigInt(ms) * 1000n;

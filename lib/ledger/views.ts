@@ -11,6 +11,7 @@ import { sqlLiteral } from "../db/duckdb.ts";
 import { exists } from "../fs.ts";
 import { type Bucket, resampleSteps } from "../math/resample.ts";
 import { LEAF_METRICS, type Resource, RESOURCES } from "../metrics.ts";
+import { usOf } from "./build.ts";
 
 /** One bucket of one series. */
 export interface UsagePoint {
@@ -36,12 +37,6 @@ function checkResource(resource: string): Resource {
     throw new Error(`Unknown resource "${resource}": expected one of ${RESOURCES.join(", ")}`);
   }
   return resource as Resource;
-}
-
-function usOf(date: string): bigint {
-  const ms = Date.parse(date.length === 10 ? `${date}T00:00:00Z` : `${date.replace(" ", "T")}Z`);
-  if (Number.isNaN(ms)) throw new Error(`Cannot read date "${date}": expected YYYY-MM-DD`);
-  return BigInt(ms) * 1000n;
 }
 
 /**
