@@ -12,7 +12,7 @@ import type { SitesConfig } from "../config.ts";
 import { atomicWriteText, exists } from "../fs.ts";
 import { OUTPUT_FILES } from "../pipeline.ts";
 import { CROSS_SITE_PARTS, readUsageDaily, renderCrossSite, type UsageRow } from "../plots/mod.ts";
-import { readRun, utilizationByYear, type YearUtilization } from "./data.ts";
+import { headlineYear, readRun, utilizationByYear, type YearUtilization } from "./data.ts";
 import { formatNumber, formatPercent, htmlTable, markup, rawHtml } from "./html.ts";
 import { REPORT_CSS } from "./style.ts";
 
@@ -61,7 +61,7 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
       siteName: site.siteName,
       asOf: run.as_of,
       invariantsOk: invariants.ok,
-      year: years.filter((y) => y.days >= 360).at(-1) ?? years.at(-1) ?? null,
+      year: headlineYear(years),
     });
     const rows = await readUsageDaily(join(site.outputDir, OUTPUT_FILES.usageDaily), {
       resource: "nodes",

@@ -139,6 +139,23 @@ export async function utilizationByYear(
 }
 
 /**
+ * The year a headline shows: the latest year (nearly) wholly inside the window, else the latest.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { headlineYear, type YearUtilization } from "./data.ts";
+ * const y = (year: number, days: number) => ({ year, days }) as YearUtilization;
+ * equal(headlineYear([y(2024, 366), y(2025, 365), y(2026, 151)])?.year, 2025);
+ * equal(headlineYear([y(2026, 151)])?.year, 2026);
+ * equal(headlineYear([]), null);
+ * ```
+ */
+export function headlineYear(years: readonly YearUtilization[]): YearUtilization | null {
+  return years.filter((y) => y.days >= 360).at(-1) ?? years.at(-1) ?? null;
+}
+
+/**
  * The legacy ranking (largest discrepancy first), or null when stage 04 did not run.
  *
  * @example

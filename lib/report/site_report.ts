@@ -44,6 +44,7 @@ import {
   type UsageRow,
 } from "../plots/mod.ts";
 import {
+  headlineYear,
   type InvariantsDoc,
   legacyRanking,
   readRun,
@@ -144,12 +145,6 @@ const RESOURCE_TITLE: Record<Resource, string> = {
   memory_mb: "Memory (MB)",
   disk_gb: "Disk (GB)",
 };
-
-/** The year the headline shows: the latest year (nearly) wholly inside the window, else the latest. */
-function headlineYear(years: readonly YearUtilization[]): YearUtilization | null {
-  const full = years.filter((y) => y.days >= 360);
-  return full.at(-1) ?? years.at(-1) ?? null;
-}
 
 function tiles(y: YearUtilization | null): RawHtml {
   if (!y) return markup`<p class="note">No hours in the report window.</p>`;
