@@ -33,3 +33,24 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
     Deno.exit(1);
   }
 }
+
+/**
+ * Checks date flags of a task: each given value must be `YYYY-MM-DD`; `action` names what the
+ * task could not do.
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * import { checkDateFlags } from "./cli.ts";
+ * checkDateFlags("run the pipeline", { start: "2025-01-01", end: undefined });
+ * throws(() => checkDateFlags("run the pipeline", { end: "2025-1-1" }),
+ *   /Cannot run the pipeline: expected --end YYYY-MM-DD, found "2025-1-1"/);
+ * ```
+ */
+export function checkDateFlags(action: string, flags: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(flags)) {
+    if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+      throw new Error(`Cannot ${action}: expected --${k} YYYY-MM-DD, found "${v}"`);
+    }
+  }
+}

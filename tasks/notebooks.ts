@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { runMain } from "../lib/cli.ts";
+import { checkDateFlags, runMain } from "../lib/cli.ts";
 import { loadSitesConfig, selectSite } from "../lib/config.ts";
 import { snapshotDates } from "../lib/fetch/manifest.ts";
 import { ensureDenoKernel, executeNotebook, NOTEBOOKS } from "../lib/report/notebooks.ts";
@@ -31,11 +31,7 @@ await runMain(async () => {
     strict: true,
   });
   if (!values.site) throw new Error("Cannot run the notebooks: expected --site KEY");
-  for (const [k, v] of [["start", values.start], ["end", values.end]]) {
-    if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
-      throw new Error(`Cannot run the notebooks: expected --${k} YYYY-MM-DD, found "${v}"`);
-    }
-  }
+  checkDateFlags("run the notebooks", { start: values.start, end: values.end });
   if (values.bucket && !["day", "week", "month"].includes(values.bucket)) {
     throw new Error(
       `Cannot run the notebooks: expected --bucket day, week or month, found "${values.bucket}"`,

@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { loadSitesConfig, selectSite } from "../lib/config.ts";
 import { runPipeline } from "../lib/pipeline.ts";
-import { runMain } from "../lib/cli.ts";
+import { checkDateFlags, runMain } from "../lib/cli.ts";
 import { writeSiteReportIfAvailable } from "../lib/report_hook.ts";
 
 await runMain(async () => {
@@ -25,13 +25,11 @@ await runMain(async () => {
     strict: true,
   });
   if (!values.site) throw new Error("Cannot run the pipeline: expected --site KEY");
-  for (
-    const [k, v] of [["start", values.start], ["end", values.end], ["snapshot", values.snapshot]]
-  ) {
-    if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
-      throw new Error(`Cannot run the pipeline: expected --${k} YYYY-MM-DD, found "${v}"`);
-    }
-  }
+  checkDateFlags("run the pipeline", {
+    start: values.start,
+    end: values.end,
+    snapshot: values.snapshot,
+  });
   const config = await loadSitesConfig(values.config);
   const site = selectSite(config, values.site);
   const quiet = values.quiet || Deno.env.get("CI") === "true" || !Deno.stderr.isTerminal();
