@@ -10,7 +10,7 @@ import { loadSnapshot, type Snapshot } from "../lib/fetch/manifest.ts";
 import { fetchSite } from "../lib/fetch/fetch.ts";
 import { Progress } from "../lib/fetch/progress.ts";
 import { parseSitesConfig } from "../lib/config.ts";
-import { demoSite } from "./_helpers.ts";
+import { demoSite, renameIntoPlace } from "./_helpers.ts";
 
 /** Snapshot of the cached demo site of a profile (generated and fetched if needed). */
 export async function demoSnapshot(
@@ -35,12 +35,7 @@ export async function demoSnapshot(
       progress: new Progress("t", "quiet", { write: () => {} }),
     });
     if (result.failures.length > 0) throw new Error(result.failures[0]);
-    await Deno.remove(snapDir, { recursive: true }).catch(() => {});
-    try {
-      await Deno.rename(tmp, snapDir);
-    } catch {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
+    await renameIntoPlace(tmp, snapDir);
   }
   return { snapshot: await loadSnapshot(snapDir), dir };
 }

@@ -20,17 +20,31 @@ export async function portOpen(port: number, host = "127.0.0.1"): Promise<boolea
   }
 }
 
-/** Whether an executable is on the PATH. */
-export async function hasCommand(name: string): Promise<boolean> {
+/** Whether a command runs and exits with status 0 (false when it cannot start). */
+export async function succeeds(cmd: string, args: string[]): Promise<boolean> {
   try {
-    const out = await new Deno.Command("sh", {
-      args: ["-c", `command -v ${name}`],
-      stdout: "null",
-      stderr: "null",
-    }).output();
+    const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output();
     return out.success;
   } catch {
     return false;
+  }
+}
+
+/** Whether an executable is on the PATH. */
+export function hasCommand(name: string): Promise<boolean> {
+  return succeeds("sh", ["-c", `command -v ${name}`]);
+}
+
+/**
+ * Moves a folder built beside its place (`tmp`) into `dir`, replacing what was there; when
+ * another test process won the race, drops `tmp`. Parallel test processes never see half a folder.
+ */
+export async function renameIntoPlace(tmp: string, dir: string): Promise<void> {
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  try {
+    await Deno.rename(tmp, dir);
+  } catch {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 }
 
@@ -71,12 +85,7 @@ export function demoSite(
         // Generate beside, then rename: parallel test processes never see half a site.
         const tmp = `${dir}.${crypto.randomUUID()}.tmp`;
         await generateDemoSite(tmp, { profile, blazarEra: era });
-        await Deno.remove(dir, { recursive: true }).catch(() => {});
-        try {
-          await Deno.rename(tmp, dir);
-        } catch {
-          await Deno.remove(tmp, { recursive: true }).catch(() => {});
-        }
+        await renameIntoPlace(tmp, dir);
       }
       return { dir, truth: JSON.parse(await Deno.readTextFile(stamp)) as GroundTruth };
     })();

@@ -13,7 +13,7 @@ import { fetchSite } from "../lib/fetch/fetch.ts";
 import { Progress } from "../lib/fetch/progress.ts";
 import { runPipeline } from "../lib/pipeline.ts";
 import { writeSiteReport } from "../lib/report/site_report.ts";
-import { demoSite } from "./_helpers.ts";
+import { demoSite, renameIntoPlace } from "./_helpers.ts";
 
 /** The hostname one host gets. */
 export const HOSTILE_HOST = "<script>alert('host')</script>";
@@ -69,12 +69,7 @@ export function hostileSite(): Promise<HostileSite> {
       await runPipeline(site);
       await writeSiteReport(site);
       await Deno.writeTextFile(join(tmp, "sites.yaml"), configText(dir));
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      try {
-        await Deno.rename(tmp, dir);
-      } catch {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      }
+      await renameIntoPlace(tmp, dir);
     }
     const config = parseSitesConfig(await Deno.readTextFile(configPath), { file: configPath });
     return { dir, configPath, config, site: config.sites.get("hostile")! };

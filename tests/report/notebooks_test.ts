@@ -9,23 +9,13 @@ import {
 } from "../../lib/report/notebooks.ts";
 import { checkPage, CHROMIUM } from "../../lib/report/browser.ts";
 import { exists } from "../../lib/fs.ts";
-import { skipUnless } from "../_helpers.ts";
+import { skipUnless, succeeds } from "../_helpers.ts";
 import { HOSTILE_HOST, HOSTILE_NAME, HOSTILE_TYPE, hostileSite } from "../_hostile_site.ts";
 
-async function hasJupyter(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(PYTHON, {
-      args: ["-c", "import nbclient, nbconvert, nbformat, ipykernel"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-const noJupyter = skipUnless(await hasJupyter(), `Jupyter (${PYTHON} with nbconvert and nbclient)`);
+const noJupyter = skipUnless(
+  await succeeds(PYTHON, ["-c", "import nbclient, nbconvert, nbformat, ipykernel"]),
+  `Jupyter (${PYTHON} with nbconvert and nbclient)`,
+);
 const noChromium = skipUnless(await exists(CHROMIUM), `Chromium (${CHROMIUM})`);
 
 Deno.test("notebookProblem() names the first failed cell, else a cell that lost its display", () => {
