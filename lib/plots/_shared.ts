@@ -1,10 +1,36 @@
 /// <reference lib="dom" />
 /**
- * Private helpers of the chart modules: keyword options, UTC time, step closing and the small
- * hand-made HTML legend.
+ * Private helpers of the chart modules: keyword options, UTC time, step closing, panel labels,
+ * the empty-chart note and the small hand-made HTML legend.
  *
  * @module
  */
+
+import * as Plot from "@observablehq/plot";
+
+/**
+ * The label of each `fy` panel, bold, just above the panel at its right (Plot draws facet axis
+ * labels without a fill otherwise).
+ */
+export function panelLabels<T extends string | null>(
+  panels: readonly T[],
+  text: (panel: T) => string | null,
+): Plot.Markish {
+  return Plot.text(panels, {
+    fy: (p: T) => p,
+    text,
+    frameAnchor: "top-right",
+    dy: -3,
+    lineAnchor: "bottom",
+    fontWeight: "bold",
+    fill: "#222",
+  });
+}
+
+/** A grey note in the middle of a chart that has no data, or nothing when it has. */
+export function emptyNote(empty: boolean, text: string): Plot.Markish {
+  return empty ? Plot.text([text], { frameAnchor: "middle", fill: "#777" }) : null;
+}
 
 /** Milliseconds in a day (UTC days have no DST). */
 export const DAY_MS = 86_400_000;

@@ -11,7 +11,7 @@ import * as Plot from "@observablehq/plot";
 import type { AuditSummaryRow } from "../spans/summary.ts";
 import { plotDocument } from "./dom.ts";
 import { reasonColors } from "./series.ts";
-import { byText, figureHtml, formatShort, resolveOptions } from "./_shared.ts";
+import { byText, emptyNote, figureHtml, formatShort, resolveOptions } from "./_shared.ts";
 
 /** The column of rows that have no start. */
 export const NO_START = "no start";
@@ -166,9 +166,7 @@ export function renderAudit(rows: readonly AuditSummaryRow[], options?: AuditOpt
         lineAnchor: "bottom",
       }),
       Plot.ruleY([0]),
-      a.bars.length === 0
-        ? Plot.text(["nothing set apart"], { frameAnchor: "middle", fill: "#777" })
-        : null,
+      emptyNote(a.bars.length === 0, "nothing set apart"),
     ],
   }) as unknown as Element;
   return figureHtml(doc, chart, {

@@ -31,6 +31,7 @@ import {
   closeSteps,
   DAY_MS,
   dayBuckets,
+  emptyNote,
   figureHtml,
   formatShort,
   type LegendItem,
@@ -266,9 +267,7 @@ export function renderCrossSite(rows: readonly UsageRow[], options?: CrossSiteOp
         curve: "step-after",
       }),
       Plot.ruleY([0]),
-      c.sites.length === 0
-        ? Plot.text([`no ${c.resource} data`], { frameAnchor: "middle", fill: "#777" })
-        : null,
+      emptyNote(c.sites.length === 0, `no ${c.resource} data`),
     ],
   }) as unknown as Element;
   const items: LegendItem[] = keys.map((k, i) => ({ label: k, color: colors[i] }));

@@ -16,8 +16,10 @@ import { COLLECTOR_STYLE, sortSeries } from "./series.ts";
 import {
   byText,
   DAY_MS,
+  emptyNote,
   figureHtml,
   formatShort,
+  panelLabels,
   parseUtc,
   resolveOptions,
   standaloneSvg,
@@ -215,18 +217,8 @@ export function renderLegacyLines(
           curve: "step-after",
         })
       ),
-      Plot.text(l.metrics, {
-        fy: (m: string) => m,
-        text: (m: string) => l.labels[m],
-        frameAnchor: "top-right",
-        dy: -3,
-        lineAnchor: "bottom",
-        fontWeight: "bold",
-        fill: "#222",
-      }),
-      l.metrics.length === 0
-        ? Plot.text(["no comparison rows"], { frameAnchor: "middle", fill: "#777" })
-        : null,
+      panelLabels(l.metrics, (m) => l.labels[m]),
+      emptyNote(l.metrics.length === 0, "no comparison rows"),
     ],
   }) as unknown as Element;
   return figureHtml(doc, chart, {

@@ -28,11 +28,13 @@ import {
   closeSteps,
   DAY_MS,
   dayBuckets,
+  emptyNote,
   figureHtml,
   formatShort,
   isoDay,
   type LegendItem,
   oneOf,
+  panelLabels,
   parseUtc,
   resolveOptions,
 } from "./_shared.ts";
@@ -328,20 +330,8 @@ export function renderUsageStack(rows: readonly UsageRow[], options?: UsageStack
         strokeWidth: 1.5,
         curve: "step-after",
       }),
-      faceted
-        ? Plot.text(s.facets, {
-          fy: (d: string | null) => d,
-          text: (d: string | null) => d,
-          frameAnchor: "top-right",
-          dy: -3,
-          lineAnchor: "bottom",
-          fontWeight: "bold",
-          fill: "#222",
-        })
-        : null,
-      s.facets.length === 0
-        ? Plot.text([`no ${s.resource} data`], { frameAnchor: "middle", fill: "#777" })
-        : null,
+      faceted ? panelLabels(s.facets, (d) => d) : null,
+      emptyNote(s.facets.length === 0, `no ${s.resource} data`),
     ],
   }) as unknown as Element;
   const items: LegendItem[] = [
