@@ -1,30 +1,33 @@
 /**
  * Writes fetched tables to parquet with bounded memory.
  *
- * Rows from a server are handed over one by one as the driver parses them. Each row becomes one
- * JSON line of a temporary part file beside the snapshots (`JSON.stringify` escapes every string
- * exactly); once a part holds about `batchBytes`, DuckDB converts it to a parquet part on a
- * background connection while rows keep coming. `finish` renames a single part into place, or
- * merges several; the final rename is atomic ({@linkcode atomicWrite}), so a reader never sees half
- * a file, an interrupted run leaves no parquet behind, and a rerun replaces files whole. Memory
- * holds one block of lines and DuckDB's streaming buffers, whatever the table size.
+ * Rows from a server are handed over one by one as the driver parses them, or as raw MySQL row
+ * packets. Each row is packed as text ({@linkcode PackedBuffer}, `packed_rows.ts`) into chunk
+ * files of about 1 MiB (temporary files beside the snapshots); once a part holds about
+ * `batchBytes`, DuckDB reads its chunks back, casts each value to its column's type and writes a
+ * parquet part on a background thread while rows keep coming. `finish` renames a single part
+ * into place, or merges several; the final rename is atomic ({@linkcode atomicWrite}), so a reader
+ * never sees half a file, an interrupted run leaves no parquet behind, and a rerun replaces files
+ * whole. Memory holds one chunk and DuckDB's streaming buffers, whatever the table size; the disk
+ * holds the chunks of at most two parts.
  *
- * Value rules, whatever the driver hands over (every value reaches DuckDB as text and is cast to
- * the column's parquet type, so the cast is exact):
+ * Every value reaches DuckDB as text and is cast to the column's parquet type, so the cast is
+ * exact:
  * - TIMESTAMP and DATE arrive as text (`YYYY-MM-DD HH:MM:SS[.ffffff]`): no zone shift, microseconds
  *   survive; a zero date (`0000-00-00...`) becomes NULL and is counted per column.
- * - DECIMAL and BIGINT arrive as text or bigint; floats as numbers (shortest round-trip text);
- *   non-finite floats as `NaN` / `Infinity`.
+ * - DECIMAL and BIGINT arrive as text or bigint; floats as numbers (shortest round-trip text) or
+ *   the server's text; non-finite floats as `NaN` / `Infinity`.
  * - BOOLEAN accepts booleans and 0/1 (MySQL's TINYINT(1)).
  * - Text accepts strings, byte arrays (decoded as UTF-8) and objects (as JSON).
  *
  * @module
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
 import { Duck, sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite, tempPathFor } from "../fs.ts";
-import { quoteIdent } from "../registry.ts";
+import { PackedBuffer, unpackSelect } from "./packed_rows.ts";
+
+export { valueText } from "./packed_rows.ts";
 
 /** One output column. */
 export interface WriterColumn {
@@ -43,10 +46,8 @@ export interface WriteResult {
   zeroDates: Record<string, number>;
 }
 
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-/** Lines buffered before a write to the part file. */
-const LINES_PER_WRITE = 2048;
+/** Part conversions that run at once (each on one DuckDB thread, beside the JS thread). */
+const CONVERSIONS = 2;
 /** Raw bytes per parquet row group: bounds the parquet writer's buffers for wide rows. */
 const ROW_GROUP_BYTES = 32 * 2 ** 20;
 
@@ -69,55 +70,34 @@ export function parquetOptions(rowBytes: number): string {
   }`;
 }
 
-function isZeroDate(s: string): boolean {
-  return s.charCodeAt(0) === 48 && s.startsWith("0000-00-00");
-}
-
-/** A value JSON can carry exactly, or its text. */
-function jsonSafe(v: unknown): unknown {
-  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
-  if (typeof v === "bigint") return String(v);
-  if (v instanceof Uint8Array) return decoder.decode(v);
-  if (v instanceof Date) return v.toISOString().replace("T", " ").replace("Z", "");
-  return JSON.stringify(v);
-}
-
-function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
-}
-
-/** A part being filled: its JSON-lines file. */
+/** A part being filled: its chunk files. */
 interface Part {
-  jsonPath: string;
-  file: Deno.FsFile;
+  chunks: string[];
   rows: number;
-  chars: number;
-  maxLine: number;
+  bytes: number;
 }
 
 /**
  * Receives one table's rows. Get one from {@linkcode ParquetWriter.begin}, call
- * {@linkcode TableSink.append} per row, then {@linkcode TableSink.finish} (or
- * {@linkcode TableSink.abort}). A caller that outruns the background conversions waits on
- * {@linkcode TableSink.drain} when {@linkcode TableSink.backlog} exceeds 1.
+ * {@linkcode TableSink.append} (or {@linkcode TableSink.appendMysqlRow}) per row, then
+ * {@linkcode TableSink.finish} (or {@linkcode TableSink.abort}). A caller that outruns the
+ * background conversions waits on {@linkcode TableSink.drain} when {@linkcode TableSink.backlog}
+ * exceeds 1.
  */
 export class TableSink {
   readonly #writer: ParquetWriter;
   readonly #columns: readonly WriterColumn[];
   readonly #present: readonly WriterColumn[];
-  readonly #dateCols: boolean[];
-  readonly #zero: number[];
+  readonly #packed: PackedBuffer;
   readonly #batchBytes: number;
   readonly #parts: string[] = [];
-  readonly #jsonFiles: string[] = [];
-  #part: Part;
-  #lines: string[] = [];
+  readonly #chunks = new Set<string>();
+  #part: Part = { chunks: [], rows: 0, bytes: 0 };
   #pending: Promise<void> = Promise.resolve();
   #backlog = 0;
   #failure: unknown = null;
   #rows = 0;
-  #chars = 0;
+  #bytes = 0;
   #done = false;
 
   /** @internal */
@@ -125,10 +105,10 @@ export class TableSink {
     this.#writer = writer;
     this.#columns = columns;
     this.#present = columns.filter((c) => c.present);
-    this.#dateCols = this.#present.map((c) => c.type === "TIMESTAMP" || c.type === "DATE");
-    this.#zero = this.#present.map(() => 0);
+    this.#packed = new PackedBuffer(
+      this.#present.map((c) => c.type === "TIMESTAMP" || c.type === "DATE"),
+    );
     this.#batchBytes = batchBytes;
-    this.#part = this.#openPart();
   }
 
   /** Rows appended so far. */
@@ -165,33 +145,59 @@ export class TableSink {
    * ```
    */
   append(row: unknown[]): void {
-    const n = this.#dateCols.length;
-    if (row.length !== n) {
-      throw new Error(`Cannot append a row: expected ${n} values, found ${row.length}`);
-    }
-    for (let i = 0; i < n; i++) {
-      const v = row[i];
-      if (v === null || v === undefined) {
-        row[i] = null;
-      } else if (typeof v === "string") {
-        if (this.#dateCols[i] && isZeroDate(v)) {
-          this.#zero[i]++;
-          row[i] = null;
-        }
-      } else if (typeof v !== "boolean" && (typeof v !== "number" || !Number.isFinite(v))) {
-        row[i] = jsonSafe(v);
-      }
-    }
-    const line = JSON.stringify(row);
-    this.#lines.push(line);
+    this.#check();
+    this.#added(this.#packed.packValues(row));
+  }
+
+  /**
+   * Appends one MySQL text-protocol row: the payload `bytes[start..end)` of a row packet of a
+   * result set whose columns are the present columns, in order, all sent as UTF-8 text.
+   *
+   * @example
+   * ```ts
+   * import { equal } from "node:assert/strict";
+   * import { ParquetWriter } from "./parquet_writer.ts";
+   * const dir = await Deno.makeTempDir();
+   * await using w = await ParquetWriter.open(dir);
+   * const t = await w.begin([
+   *   { name: "id", type: "INTEGER", present: true },
+   *   { name: "name", type: "VARCHAR", present: true },
+   * ]);
+   * t.appendMysqlRow(new Uint8Array([1, 0x37, 0xfb]), 0, 3); // 7, NULL
+   * const r = await t.finish(`${dir}/t.parquet`);
+   * equal(r.rows, 1);
+   * ```
+   */
+  appendMysqlRow(bytes: Uint8Array, start: number, end: number): void {
+    this.#check();
+    this.#added(this.#packed.packMysqlRow(bytes, start, end));
+  }
+
+  #check(): void {
+    if (this.#done) throw new Error("Cannot append a row: the table was already finished");
+  }
+
+  #added(bytes: number): void {
     const part = this.#part;
     part.rows++;
-    part.chars += line.length + 1;
-    this.#chars += line.length + 1;
-    if (line.length > part.maxLine) part.maxLine = line.length;
+    part.bytes += bytes;
+    this.#bytes += bytes;
     this.#rows++;
-    if (this.#lines.length >= LINES_PER_WRITE) this.#flushLines();
-    if (part.chars >= this.#batchBytes) this.#rotate();
+    if (this.#packed.full) this.#writeChunk();
+    if (part.bytes >= this.#batchBytes) {
+      this.#closePart(null);
+      this.#part = { chunks: [], rows: 0, bytes: 0 };
+    }
+  }
+
+  /** Writes the packed rows to a new chunk file of the current part. */
+  #writeChunk(): void {
+    const chunk = this.#packed.take();
+    if (chunk === null) return;
+    const path = this.#writer.chunkPath();
+    this.#chunks.add(path);
+    this.#part.chunks.push(path);
+    Deno.writeFileSync(path, chunk);
   }
 
   /** Converts the last part, renames or merges the parts into `path` (atomically). */
@@ -200,7 +206,6 @@ export class TableSink {
     this.#done = true;
     try {
       if (this.#part.rows > 0 || this.#parts.length === 0) this.#closePart(path);
-      else this.#discardPart();
       await this.drain();
       let rows: number;
       if (this.#parts.length === 1) {
@@ -209,7 +214,7 @@ export class TableSink {
       } else {
         const list = this.#parts.map(sqlLiteral).join(", ");
         rows = (await this.#writer.copyQuery(`SELECT * FROM read_parquet([${list}])`, path, {
-          rowBytes: this.#chars / Math.max(1, this.#rows),
+          rowBytes: this.#bytes / Math.max(1, this.#rows),
         })).rows;
       }
       if (rows !== this.#rows) {
@@ -219,7 +224,8 @@ export class TableSink {
       }
       const zeroDates: Record<string, number> = {};
       this.#present.forEach((c, i) => {
-        if (this.#zero[i] > 0) zeroDates[c.name] = this.#zero[i];
+        const n = this.#packed.zeroDates[i];
+        if (n > 0) zeroDates[c.name] = n;
       });
       return { rows, bytes: (await Deno.stat(path)).size, zeroDates };
     } finally {
@@ -229,70 +235,46 @@ export class TableSink {
 
   /** Drops everything written so far; no file is left. */
   async abort(): Promise<void> {
-    if (!this.#done) {
-      this.#done = true;
-      this.#discardPart();
-    }
-    await this.#pending.catch(() => {});
+    this.#done = true;
+    this.#packed.take();
     await this.#cleanup();
   }
 
   async #cleanup(): Promise<void> {
     await this.#pending.catch(() => {});
-    for (const p of [...this.#parts, ...this.#jsonFiles]) await Deno.remove(p).catch(() => {});
+    for (const p of [...this.#parts, ...this.#chunks]) await Deno.remove(p).catch(() => {});
+    this.#chunks.clear();
   }
 
-  #openPart(): Part {
-    const jsonPath = tempPathFor(join(this.#writer.dir, "part.json"));
-    this.#jsonFiles.push(jsonPath);
-    const file = Deno.openSync(jsonPath, { write: true, createNew: true });
-    return { jsonPath, file, rows: 0, chars: 0, maxLine: 0 };
-  }
-
-  #flushLines(): void {
-    if (this.#lines.length === 0) return;
-    writeAllSync(this.#part.file, encoder.encode(this.#lines.join("\n") + "\n"));
-    this.#lines = [];
-  }
-
-  #discardPart(): void {
-    this.#lines = [];
-    this.#part.file.close();
-  }
-
-  #rotate(): void {
-    this.#closePart(null);
-    this.#part = this.#openPart();
-  }
-
-  /** Closes the current part's file and queues its conversion after the parts before it. */
+  /** Writes the current part's last chunk and queues its conversion after the parts before it. */
   #closePart(finalPath: string | null): void {
-    this.#flushLines();
+    this.#writeChunk();
     const part = this.#part;
-    part.file.close();
     const parquet = tempPathFor(finalPath ?? join(this.#writer.dir, "part.parquet"));
     this.#parts.push(parquet);
     this.#backlog++;
-    const sql = convertSql(this.#columns, part.jsonPath, parquet, {
-      maxLine: part.maxLine,
-      rowBytes: part.rows > 0 ? part.chars / part.rows : 1,
+    const sql = convertSql(this.#columns, part.chunks, parquet, {
+      rowBytes: part.rows > 0 ? part.bytes / part.rows : 1,
     });
     this.#pending = this.#pending.then(async () => {
       try {
-        if (this.#failure === null) await this.#writer.runBackground(sql);
+        if (this.#failure === null) await this.#writer.runConverting(sql);
       } catch (e) {
         this.#failure ??= e;
       } finally {
         this.#backlog--;
-        await Deno.remove(part.jsonPath).catch(() => {});
+        for (const c of part.chunks) {
+          this.#chunks.delete(c);
+          await Deno.remove(c).catch(() => {});
+        }
       }
     });
   }
 }
 
 /**
- * The `COPY` that converts a JSON-lines part (one array of values per line, present columns
- * only) to parquet: each value cast from text to its column type, absent columns as typed NULLs.
+ * The `COPY` that converts a part's chunk files of packed rows (present columns only) to
+ * parquet: each value cast from text to its column type, absent columns as typed NULLs.
  *
  * @example
  * ```ts
@@ -301,27 +283,18 @@ export class TableSink {
  * const sql = convertSql([
  *   { name: "id", type: "INTEGER", present: true },
  *   { name: "compute_id", type: "BIGINT", present: false },
- * ], "/in/p.json", "/in/p.parquet", { maxLine: 100, rowBytes: 80 });
- * match(sql, /CAST\(r\[1\] AS INTEGER\) AS "id", CAST\(NULL AS BIGINT\) AS "compute_id"/);
+ * ], ["/in/c1.rows"], "/in/p.parquet", { rowBytes: 80 });
+ * match(sql, /^COPY \(SELECT .* AS "id", CAST\(NULL AS BIGINT\) AS "compute_id" FROM /);
+ * match(sql, /TO '\/in\/p\.parquet' \(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880\)$/);
  * ```
  */
 export function convertSql(
   columns: readonly WriterColumn[],
-  jsonPath: string,
+  chunks: readonly string[],
   parquetPath: string,
-  sizes: { maxLine: number; rowBytes: number },
+  sizes: { rowBytes: number },
 ): string {
-  let i = 0;
-  const select = columns.map((c) => {
-    const name = quoteIdent(c.name, "duckdb");
-    if (!c.present) return `CAST(NULL AS ${c.type}) AS ${name}`;
-    i++;
-    return c.type === "VARCHAR" ? `r[${i}] AS ${name}` : `CAST(r[${i}] AS ${c.type}) AS ${name}`;
-  });
-  const maxObject = Math.max(16 * 2 ** 20, 2 * sizes.maxLine + 1024);
-  return `COPY (SELECT ${select.join(", ")} FROM read_json(${sqlLiteral(jsonPath)},
-      format = 'newline_delimited', records = false, columns = {r: 'VARCHAR[]'},
-      maximum_object_size = ${maxObject})) TO ${sqlLiteral(parquetPath)} (${
+  return `COPY (${unpackSelect(columns, chunks)}) TO ${sqlLiteral(parquetPath)} (${
     parquetOptions(sizes.rowBytes)
   })`;
 }
@@ -348,28 +321,23 @@ export class ParquetWriter implements AsyncDisposable {
   /** The snapshot directory. */
   readonly dir: string;
   readonly #spill: string;
-  readonly #background: DuckDBConnection;
   readonly #batchBytes: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  #chunkSeq = 0;
 
-  private constructor(
-    duck: Duck,
-    dir: string,
-    spill: string,
-    background: DuckDBConnection,
-    batchBytes: number,
-  ) {
+  private constructor(duck: Duck, dir: string, spill: string, batchBytes: number) {
     this.duck = duck;
     this.dir = dir;
     this.#spill = spill;
-    this.#background = background;
     this.#batchBytes = batchBytes;
   }
 
   /**
-   * Opens a writer for `dir`. `batchBytes` is the size of a part (@default {256 MiB} of JSON
-   * text, on disk, not in memory); `memoryLimit` caps DuckDB's memory (@default {"1GB"});
-   * `threads` are DuckDB's (@default {1}: conversions run beside the JS thread that reads rows,
-   * and one thread keeps the parquet writer's buffers small).
+   * Opens a writer for `dir`. `batchBytes` is the packed text of a part (@default {256 MiB}, in
+   * chunk files on disk, not in memory); `memoryLimit` caps DuckDB's memory
+   * (@default {"1GB"}); `threads` are DuckDB's (@default {1}: conversions run beside the JS
+   * thread that reads rows, and one thread keeps the parquet writer's buffers small).
    */
   static async open(
     dir: string,
@@ -383,8 +351,7 @@ export class ParquetWriter implements AsyncDisposable {
       preserve_insertion_order: "true",
       temp_directory: spill,
     });
-    const background = await duck.instance.connect();
-    return new ParquetWriter(duck, dir, spill, background, options.batchBytes ?? 256 * 2 ** 20);
+    return new ParquetWriter(duck, dir, spill, options.batchBytes ?? 256 * 2 ** 20);
   }
 
   /** Starts a table. */
@@ -392,9 +359,30 @@ export class ParquetWriter implements AsyncDisposable {
     return Promise.resolve(new TableSink(this, columns, this.#batchBytes));
   }
 
-  /** @internal Runs a statement on the background connection. */
-  async runBackground(sql: string): Promise<void> {
-    await this.#background.run(sql);
+  /** @internal A new chunk file's temporary path in the snapshot directory. */
+  chunkPath(): string {
+    return tempPathFor(join(this.dir, `chunk${++this.#chunkSeq}.rows`));
+  }
+
+  /**
+   * @internal Runs a statement on a connection of its own once fewer than
+   * {@linkcode CONVERSIONS} others run: a table's parts are queued one after the other by its
+   * sink, so parts of different tables run side by side, each on one thread.
+   */
+  async runConverting(sql: string): Promise<void> {
+    while (this.#running >= CONVERSIONS) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#running++;
+    try {
+      const conn = await this.duck.instance.connect();
+      try {
+        await conn.run(sql);
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      this.#running--;
+      for (const wake of this.#waiting.splice(0)) wake();
+    }
   }
 
   /** Rows of a parquet file (from its metadata). */
@@ -424,7 +412,7 @@ export class ParquetWriter implements AsyncDisposable {
 
   /** Closes DuckDB and removes its spill folder. */
   async close(): Promise<void> {
-    this.#background.closeSync();
+    while (this.#running > 0) await new Promise<void>((r) => this.#waiting.push(r));
     this.duck.close();
     await Deno.remove(this.#spill, { recursive: true }).catch(() => {});
   }
@@ -438,8 +426,9 @@ export class ParquetWriter implements AsyncDisposable {
 export const STAGING_PREFIX = ".fetch-staging-";
 
 /**
- * Removes what an interrupted run left in a snapshot directory: temporary parquet files
- * and JSON-lines parts (`.<name>.<hex>.tmp`) and DuckDB spill folders. Returns the names removed.
+ * Removes what an interrupted run left in a snapshot directory: temporary parquet files and
+ * chunks of packed rows (`.<name>.<hex>.tmp`; JSON-lines parts of earlier versions too) and DuckDB
+ * spill folders. Returns the names removed.
  *
  * @example
  * ```ts
@@ -472,5 +461,6 @@ export function removeLeftoversSync(dir: string): string[] {
 }
 
 function isLeftover(name: string): boolean {
-  return /^\..+\.(parquet|json)\.[0-9a-f]{12}\.tmp$/.test(name) || name.startsWith(STAGING_PREFIX);
+  return /^\..+\.(parquet|json|rows)\.[0-9a-f]{12}\.tmp$/.test(name) ||
+    name.startsWith(STAGING_PREFIX);
 }

@@ -1,7 +1,8 @@
 /**
  * MariaDB/MySQL source through `npm:mysql2`: rows stream from the server and are appended to the
- * writer as the driver parses them (no result set is held in memory). Dates arrive as text, so
- * no local time zone can shift them; `0000-00-00 00:00:00` becomes NULL in the writer.
+ * writer as they arrive (no result set is held in memory): as raw text-protocol packets when
+ * every column is text (`mysql_rows.ts`), else as the values mysql2 parses. Dates arrive as text,
+ * so no local time zone can shift them; `0000-00-00 00:00:00` becomes NULL in the writer.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { errorStatus, errorText, FetchError } from "../errors.ts";
 import type { ParquetWriter } from "../parquet_writer.ts";
 import type { SourceColumn, TablePlan } from "../plan.ts";
 import { selectSql } from "../select_sql.ts";
+import { rawTextRows } from "./mysql_rows.ts";
 import type { Connector, ReadTable } from "./types.ts";
 
 type Conn = ReturnType<typeof mysql.createConnection>;
@@ -119,14 +121,8 @@ export class MysqlConnector implements Connector {
       await new Promise<void>((resolve, reject) => {
         const q = this.#conn.query({ sql: selectSql(plan, "mysql"), rowsAsArray: true });
         let paused = false;
-        q.on("result", (row: unknown) => {
-          if (failure !== null) return;
-          try {
-            table.append(row as unknown[]);
-            if (table.rows % PROGRESS_EVERY === 0) onRows(table.rows);
-          } catch (e) {
-            failure = e; // keep draining: the connection stays usable for the next table
-          }
+        const added = () => {
+          if (table.rows % PROGRESS_EVERY === 0) onRows(table.rows);
           // Parquet parts are written behind the stream; wait when they fall behind.
           if (table.backlog > 1 && !paused) {
             paused = true;
@@ -136,6 +132,25 @@ export class MysqlConnector implements Connector {
               this.#conn.resume();
             });
           }
+        };
+        // Text columns arrive as raw packets; a table with binary columns arrives parsed.
+        rawTextRows(q, (bytes, start, end) => {
+          if (failure !== null) return;
+          try {
+            table.appendMysqlRow(bytes, start, end);
+          } catch (e) {
+            failure = e; // keep draining: the connection stays usable for the next table
+          }
+          added();
+        });
+        q.on("result", (row: unknown) => {
+          if (failure !== null) return;
+          try {
+            table.append(row as unknown[]);
+          } catch (e) {
+            failure = e;
+          }
+          added();
         });
         q.on("error", (err: unknown) => reject(new FetchError(errorStatus(err), errorText(err))));
         q.on("end", () => resolve());
