@@ -33,7 +33,7 @@ export interface FetchOptions {
   progress?: Progress;
   /** DuckDB memory cap of the writer. @default {"2GB"} */
   memoryLimit?: string;
-  /** Staged bytes per parquet part (bounds memory; see `parquet_writer.ts`). @default {128 MiB} */
+  /** Packed bytes per parquet part (on disk; see `parquet_writer.ts`). @default {256 MiB} */
   batchBytes?: number;
 }
 
@@ -147,8 +147,11 @@ export async function fetchSite(
         );
       }
     };
-    // Two-stage pipeline: table n's parquet is written while table n+1's rows are read.
-    let writing: Promise<void> = Promise.resolve();
+    // Pipeline: tables are read one after the other while DuckDB writes the parquet of up to
+    // WRITES_AHEAD tables read before (their rows wait on disk, not in memory). Tables are
+    // recorded in registry order.
+    const writing: Promise<void>[] = [];
+    let recorded: Promise<void> = Promise.resolve();
     for (const spec of REGISTRY) {
       const name = qualifiedName(spec);
       progress.start(name);
@@ -157,16 +160,16 @@ export async function fetchSite(
         onRows: (n) => progress.rows(n),
         mask,
       });
-      await writing;
-      if ("status" in started) {
-        record(spec, started, t0);
-        writing = Promise.resolve();
-      } else {
-        const path = join(site.inputDir, snapshotFile(spec, date));
-        writing = finishTable(started, path, mask).then((entry) => record(spec, entry, t0));
-      }
+      const entry = "status" in started ? Promise.resolve(started) : finishTable(
+        started,
+        join(site.inputDir, snapshotFile(spec, date)),
+        mask,
+      );
+      recorded = recorded.then(async () => record(spec, await entry, t0));
+      writing.push(recorded);
+      while (writing.length > WRITES_AHEAD) await writing.shift();
     }
-    await writing;
+    await recorded;
     const ordered: Record<string, ManifestTable> = {};
     for (const spec of REGISTRY) ordered[qualifiedName(spec)] = tables[qualifiedName(spec)];
 
@@ -191,6 +194,9 @@ export async function fetchSite(
     for (const c of connectors.values()) if (!(c instanceof FetchError)) await c.close();
   }
 }
+
+/** Tables whose parquet may still be being written while the next table is read. */
+const WRITES_AHEAD = 3;
 
 /** `as_of`: a DuckDB source's snapshot_meta wins; else the first server's clock. */
 async function snapshotInstant(open: Connector[]): Promise<{ asOf: string; source: string }> {
