@@ -31,7 +31,7 @@ import { quoteIdent } from "../registry.ts";
 /** Bytes of packed rows per chunk file (a row larger than this gets a chunk of its own). */
 export const CHUNK_BYTES = 2 ** 20;
 
-/** Values shorter than this are copied byte by byte, longer ones with one `set`. */
+/** Values shorter than this are copied byte by byte; longer ones up to a reserved byte with one `set`. */
 const SHORT_VALUE = 64;
 const NULL_MARK = 0x1a;
 const ESC = 0x1b;
@@ -207,34 +207,21 @@ export class PackedBuffer {
         off = e;
         continue;
       }
-      if (len < SHORT_VALUE) {
-        // Short values: copy byte by byte (a subarray per value costs more than the copy).
-        for (let k = off; k < e; k++) {
-          const x = b[k];
-          if (x >= 0x1a && x <= 0x1f) {
-            buf[pos++] = ESC;
-            buf[pos++] = x + 0x20;
-          } else {
-            buf[pos++] = x;
-          }
-        }
-      } else {
-        let j = off;
-        while (j < e) {
-          const x = b[j];
-          if (x >= 0x1a && x <= 0x1f) break;
-          j++;
-        }
+      let j = off;
+      if (len >= SHORT_VALUE) {
+        // A long value: the run before its first reserved byte is copied with one `set` (for a
+        // short one, a subarray costs more than copying byte by byte).
+        while (j < e && (b[j] < 0x1a || b[j] > 0x1f)) j++;
         buf.set(b.subarray(off, j), pos);
         pos += j - off;
-        for (let k = j; k < e; k++) {
-          const x = b[k];
-          if (x >= 0x1a && x <= 0x1f) {
-            buf[pos++] = ESC;
-            buf[pos++] = x + 0x20;
-          } else {
-            buf[pos++] = x;
-          }
+      }
+      for (; j < e; j++) {
+        const x = b[j];
+        if (x >= 0x1a && x <= 0x1f) {
+          buf[pos++] = ESC;
+          buf[pos++] = x + 0x20;
+        } else {
+          buf[pos++] = x;
         }
       }
       off = e;
