@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { loadSitesConfig, selectSite, type SiteConfig } from "../lib/config.ts";
 import { runMain } from "../lib/cli.ts";
 import { fetchSite } from "../lib/fetch/fetch.ts";
-import { removeLeftoversSync } from "../lib/fetch/parquet_writer.ts";
+import { haltWriters, removeLeftoversSync } from "../lib/fetch/parquet_writer.ts";
 
 await runMain(async () => {
   const { values } = parseArgs({
@@ -30,17 +30,25 @@ await runMain(async () => {
     ? [selectSite(config, values.site)]
     : [...config.sites.values()];
 
+  // On Ctrl-C: DuckDB stops writing first, then the temporary files are swept and the process
+  // exits. Meanwhile the fetch's own outcome (tables failing as interrupted) is ignored.
+  let stopping: Promise<never> | null = null;
   const onSignal = () => {
-    for (const s of sites) removeLeftoversSync(s.inputDir);
-    console.error("error: Cannot finish the fetch: interrupted, no partial file was left");
-    Deno.exit(130);
+    stopping ??= (async () => {
+      await haltWriters();
+      for (const s of sites) removeLeftoversSync(s.inputDir);
+      console.error("error: Cannot finish the fetch: interrupted, no partial file was left");
+      Deno.exit(130);
+    })();
   };
+  const unlessStopping = <T>(p: Promise<T>): Promise<T> =>
+    p.then((v) => stopping ?? v, (e) => stopping ?? Promise.reject(e));
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
 
   const failures: string[] = [];
   for (const site of sites) {
-    const r = await fetchSite(site);
+    const r = await unlessStopping(fetchSite(site));
     if (r.manifest) {
       const all = Object.values(r.manifest.tables);
       const ok = all.filter((t) => t.status === "ok");

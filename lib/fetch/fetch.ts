@@ -187,6 +187,10 @@ export async function fetchSite(
       db_uris: Object.fromEntries(Object.entries(site.dbUris).map(([k, v]) => [k, maskUri(v!)])),
       tables: ordered,
     };
+    // An interrupted run must not replace the day's manifest with one of failed tables.
+    if (writer.halted) {
+      throw new Error(`Cannot fetch site "${site.key}": the fetch was interrupted`);
+    }
     const manifestPath = join(site.inputDir, `manifest.${date}.json`);
     await atomicWriteText(manifestPath, mask(JSON.stringify(manifest, null, 2)) + "\n");
     return { manifest, manifestPath, failures };

@@ -22,6 +22,7 @@
  *
  * @module
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
 import { Duck, sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite, tempPathFor } from "../fs.ts";
@@ -322,8 +323,13 @@ export class ParquetWriter implements AsyncDisposable {
   readonly dir: string;
   readonly #spill: string;
   readonly #batchBytes: number;
+  /** Statements running (conversions and merges). */
   #running = 0;
+  /** Conversions running or connecting. */
+  #converting = 0;
   readonly #waiting: (() => void)[] = [];
+  readonly #active = new Set<DuckDBConnection>();
+  #halted = false;
   #chunkSeq = 0;
 
   private constructor(duck: Duck, dir: string, spill: string, batchBytes: number) {
@@ -351,7 +357,9 @@ export class ParquetWriter implements AsyncDisposable {
       preserve_insertion_order: "true",
       temp_directory: spill,
     });
-    return new ParquetWriter(duck, dir, spill, options.batchBytes ?? 256 * 2 ** 20);
+    const writer = new ParquetWriter(duck, dir, spill, options.batchBytes ?? 256 * 2 ** 20);
+    OPEN_WRITERS.add(writer);
+    return writer;
   }
 
   /** Starts a table. */
@@ -361,7 +369,42 @@ export class ParquetWriter implements AsyncDisposable {
 
   /** @internal A new chunk file's temporary path in the snapshot directory. */
   chunkPath(): string {
+    this.#refuseIfHalted("write rows");
     return tempPathFor(join(this.dir, `chunk${++this.#chunkSeq}.rows`));
+  }
+
+  /** True once {@linkcode ParquetWriter.halt} was called: the writer makes no more files. */
+  get halted(): boolean {
+    return this.#halted;
+  }
+
+  /**
+   * Stops writing: running statements are interrupted, and no chunk, part or file is started
+   * again. Resolves once DuckDB no longer runs any statement of the writer, so that a sweep of the
+   * temporary files ({@linkcode removeLeftoversSync}) afterwards finds them all.
+   */
+  async halt(): Promise<void> {
+    this.#halted = true;
+    for (const conn of this.#active) conn.interrupt();
+    while (this.#running > 0) await new Promise<void>((r) => this.#waiting.push(r));
+  }
+
+  #refuseIfHalted(what: string): void {
+    if (this.#halted) throw new Error(`Cannot ${what}: the fetch was interrupted`);
+  }
+
+  /** Runs `sql` on `conn`, counted as running and interruptible by {@linkcode halt}. */
+  async #runTracked(conn: DuckDBConnection, sql: string): Promise<void> {
+    this.#refuseIfHalted("write parquet");
+    this.#running++;
+    this.#active.add(conn);
+    try {
+      await conn.run(sql);
+    } finally {
+      this.#active.delete(conn);
+      this.#running--;
+      for (const wake of this.#waiting.splice(0)) wake();
+    }
   }
 
   /**
@@ -370,17 +413,19 @@ export class ParquetWriter implements AsyncDisposable {
    * sink, so parts of different tables run side by side, each on one thread.
    */
   async runConverting(sql: string): Promise<void> {
-    while (this.#running >= CONVERSIONS) await new Promise<void>((r) => this.#waiting.push(r));
-    this.#running++;
+    while (this.#converting >= CONVERSIONS) {
+      await new Promise<void>((r) => this.#waiting.push(r));
+    }
+    this.#converting++;
     try {
       const conn = await this.duck.instance.connect();
       try {
-        await conn.run(sql);
+        await this.#runTracked(conn, sql);
       } finally {
         conn.closeSync();
       }
     } finally {
-      this.#running--;
+      this.#converting--;
       for (const wake of this.#waiting.splice(0)) wake();
     }
   }
@@ -400,8 +445,10 @@ export class ParquetWriter implements AsyncDisposable {
     options: { rowBytes?: number } = {},
   ): Promise<{ rows: number; bytes: number }> {
     let rows = 0;
+    this.#refuseIfHalted("write parquet");
     await atomicWrite(path, async (tmp) => {
-      await this.duck.run(
+      await this.#runTracked(
+        this.duck.conn,
         `COPY (${select}) TO ${sqlLiteral(tmp)} (${parquetOptions(options.rowBytes ?? 256)})`,
       );
       rows = await this.countRows(tmp);
@@ -412,7 +459,10 @@ export class ParquetWriter implements AsyncDisposable {
 
   /** Closes DuckDB and removes its spill folder. */
   async close(): Promise<void> {
-    while (this.#running > 0) await new Promise<void>((r) => this.#waiting.push(r));
+    while (this.#converting > 0 || this.#running > 0) {
+      await new Promise<void>((r) => this.#waiting.push(r));
+    }
+    OPEN_WRITERS.delete(this);
     this.duck.close();
     await Deno.remove(this.#spill, { recursive: true }).catch(() => {});
   }
@@ -420,6 +470,26 @@ export class ParquetWriter implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The writers open in this process (for {@linkcode haltWriters}). */
+const OPEN_WRITERS = new Set<ParquetWriter>();
+
+/**
+ * Halts every open writer ({@linkcode ParquetWriter.halt}): on Ctrl-C, before the temporary files
+ * are swept, so that DuckDB starts none after the sweep.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { haltWriters, ParquetWriter } from "./parquet_writer.ts";
+ * await using w = await ParquetWriter.open(await Deno.makeTempDir());
+ * await haltWriters();
+ * equal(w.halted, true);
+ * ```
+ */
+export async function haltWriters(): Promise<void> {
+  await Promise.all([...OPEN_WRITERS].map((w) => w.halt()));
 }
 
 /** File-name prefix of the writer's DuckDB spill folders. */
@@ -446,16 +516,23 @@ export function removeLeftovers(dir: string): Promise<string[]> {
 
 /** {@linkcode removeLeftovers}, synchronously: safe to call from a signal handler. */
 export function removeLeftoversSync(dir: string): string[] {
-  const removed: string[] = [];
+  let names: string[];
   try {
-    for (const e of Deno.readDirSync(dir)) {
-      if (isLeftover(e.name)) {
-        Deno.removeSync(join(dir, e.name), { recursive: true });
-        removed.push(e.name);
-      }
-    }
+    // Listed first, then removed one by one: a file that a sink removes meanwhile (its cleanup
+    // runs asynchronously) must not stop the sweep.
+    names = [...Deno.readDirSync(dir)].map((e) => e.name).filter(isLeftover);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    try {
+      Deno.removeSync(join(dir, name), { recursive: true });
+      removed.push(name);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
   }
   return removed.sort();
 }

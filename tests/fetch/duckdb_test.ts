@@ -2,7 +2,7 @@ import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { fetchSite } from "../../lib/fetch/fetch.ts";
 import { loadSnapshot } from "../../lib/fetch/manifest.ts";
-import { ParquetWriter } from "../../lib/fetch/parquet_writer.ts";
+import { ParquetWriter, removeLeftoversSync } from "../../lib/fetch/parquet_writer.ts";
 import { demoSite } from "../_helpers.ts";
 import { assertSnapshotEqualsSource, quietProgress, runFetchCli } from "./_fetch_helpers.ts";
 
@@ -115,6 +115,36 @@ Deno.test("fetchSite() removes leftovers of an interrupted run before it starts"
     deepEqual(r.failures, []);
     ok(![...Deno.readDirSync(dir)].some((e) => e.name.startsWith(".")));
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("removeLeftoversSync() removes every leftover even when one vanishes meanwhile", async () => {
+  const dir = await Deno.makeTempDir();
+  const removeSync = Deno.removeSync;
+  try {
+    const names: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const name = `.chunk${i}.rows.${i.toString(16).padStart(12, "0")}.tmp`;
+      await Deno.writeTextFile(join(dir, name), "rows");
+      names.push(name);
+    }
+    await Deno.writeTextFile(join(dir, "nova.instances.2026-06-01.parquet"), "kept");
+    // A sink's own cleanup (an async remove in flight) takes one file away during the sweep.
+    let vanished = "";
+    Deno.removeSync = (path, options) => {
+      if (!vanished) {
+        vanished = names.find((n) => !String(path).endsWith(n))!;
+        removeSync(join(dir, vanished));
+      }
+      removeSync(path, options);
+    };
+    const removed = removeLeftoversSync(dir);
+    Deno.removeSync = removeSync;
+    deepEqual(removed, names.filter((n) => n !== vanished).sort());
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["nova.instances.2026-06-01.parquet"]);
+  } finally {
+    Deno.removeSync = removeSync;
     await Deno.remove(dir, { recursive: true });
   }
 });
