@@ -53,7 +53,7 @@ export async function runSpansStage(
 ): Promise<SpansResult & { snapshot: Snapshot }> {
   const snapshot = options.snapshot ??
     await loadSnapshot(site.inputDir, { date: options.snapshotDate });
-  using db = await Duck.open(":memory:", { preserve_insertion_order: "true" });
+  using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
   const result = await buildSpans(db, snapshot, site, {
     rules: options.rules,
     failOnViolation: false,
@@ -93,7 +93,7 @@ export async function runLedgerStage(
     as_of: string;
     checks: InvariantCheck[];
   };
-  using db = await Duck.open(":memory:", { preserve_insertion_order: "true" });
+  using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
   // A view, not a copy: the ledger reads 8 of the 13 columns of spans.parquet, once.
   await db.run(
     `CREATE OR REPLACE VIEW spans AS SELECT * FROM read_parquet(${

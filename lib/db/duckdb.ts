@@ -89,3 +89,33 @@ export function sqlLiteral(text: string): string {
   if (text.includes("\u0000")) throw new Error(`Cannot quote a string with a NUL character`);
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/**
+ * An `ENUM` type of the given values (duplicates dropped), sorted in byte order (UTF-8, which is
+ * code point order): values of the type then sort as the same values as `VARCHAR` do. With no
+ * value, `VARCHAR`. Small string domains travel as ENUMs (one byte per value): they hash and sort
+ * as integers, and the parquet writer takes their dictionary as it is instead of hashing every
+ * string; read back from parquet they are `VARCHAR` again.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { enumType } from "./duckdb.ts";
+ * equal(enumType(["b", "a", "b"]), "ENUM('a', 'b')");
+ * equal(enumType([]), "VARCHAR");
+ * ```
+ */
+export function enumType(values: Iterable<string>): string {
+  const distinct = [...new Set(values)].sort(byCodePoint);
+  return distinct.length > 0 ? `ENUM(${distinct.map(sqlLiteral).join(", ")})` : "VARCHAR";
+}
+
+/** Compares strings by code point (UTF-8 byte order), not by UTF-16 code unit. */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a], y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}

@@ -17,7 +17,7 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
+import { enumType, sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite } from "../fs.ts";
 import { combineDeltas, deltasToSteps, intervalsToDeltas } from "../math/sweepline.ts";
 import { resampleSteps } from "../math/resample.ts";
@@ -99,14 +99,12 @@ export async function buildSteps(
   const terms = metricTerms();
   // Metric and node type as ENUMs (one byte each) through the sweepline: its aggregations and
   // windows group by them, and fixed-width keys hash and sort faster than strings (tacc: 1 s of
-  // 7). They are cast back to VARCHAR wherever they leave (the views, the negative series).
+  // 7). They stay ENUMs into the parquet outputs, which read back as VARCHAR (enumType()).
   const found = await db.json<{ metric: string | null; node_type: string | null }>(
     "SELECT DISTINCT metric, node_type FROM spans",
   );
-  const enumOf = (names: (string | null)[]) => {
-    const distinct = [...new Set(names.filter((n): n is string => n !== null))].sort();
-    return distinct.length > 0 ? `ENUM(${distinct.map(sqlLiteral).join(", ")})` : "VARCHAR";
-  };
+  const enumOf = (names: (string | null)[]) =>
+    enumType(names.filter((n): n is string => n !== null));
   const metricType = enumOf([
     ...terms.flatMap((t) => [t.out, t.series]),
     ...found.map((f) => f.metric),
@@ -188,6 +186,12 @@ export async function buildLedger(
   }
 
   const checks = await ledgerChecks(db, asOfUs);
+  // The outputs' small string columns as ENUMs (enumType()): the parquet writer takes their
+  // dictionaries as they are (tacc: 7M usage rows written in 0.3 s instead of 0.8 s).
+  const resourceType = enumType(values);
+  const constants = `CAST(${sqlLiteral(site)} AS ${
+    enumType([site])
+  }) AS site, CAST('${COLLECTOR_CURRENT}' AS ${enumType([COLLECTOR_CURRENT])}) AS collector_type`;
   // Integrals of the measured series only; derived ones follow by linearity, exactly.
   const measured = MEASURED_METRICS.map((m) => sqlLiteral(m)).join(", ");
   // A view: the resampling reads these steps once, no copy is needed.
@@ -208,22 +212,18 @@ export async function buildLedger(
   // the rows through the join and the aggregation, the same terms in each sum.
   await db.run(`
     CREATE OR REPLACE TABLE daily_r AS
-    UNPIVOT (
-      SELECT * REPLACE (CAST(metric AS VARCHAR) AS metric, CAST(node_type AS VARCHAR) AS node_type)
-      FROM (
-        SELECT k.out AS metric, d.node_type, d.bucket_start, any_value(d.seconds) AS seconds,
-          ${values.map((v) => `sum(k.k * d.integral_${v}) AS ${v}`).join(", ")}
-        FROM daily_m d JOIN metric_terms k ON k.series = d.metric
-        GROUP BY ALL
-      )
-    ) ON ${values.join(", ")} INTO NAME resource VALUE integral`);
+    SELECT * REPLACE (CAST(resource AS ${resourceType}) AS resource)
+    FROM (UNPIVOT (
+      SELECT k.out AS metric, d.node_type, d.bucket_start, any_value(d.seconds) AS seconds,
+        ${values.map((v) => `sum(k.k * d.integral_${v}) AS ${v}`).join(", ")}
+      FROM daily_m d JOIN metric_terms k ON k.series = d.metric
+      GROUP BY ALL
+    ) ON ${values.join(", ")} INTO NAME resource VALUE integral)`);
   await db.run("DROP TABLE daily_m; DROP VIEW measured_steps");
   // A view, like usage_t: written once by writeLedgerOutputs, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_daily_t AS
-    SELECT ${
-    sqlLiteral(site)
-  } AS site, '${COLLECTOR_CURRENT}' AS collector_type, metric, resource, node_type,
+    SELECT ${constants}, metric, resource, node_type,
       bucket_start AS timestamp, round(integral / seconds, 9) AS value
     FROM daily_r`);
   await db.run(
@@ -236,8 +236,8 @@ export async function buildLedger(
   for (const period of ["month", "year"] as const) {
     await db.run(`
       INSERT INTO hours_t
-      SELECT ${sqlLiteral(site)}, '${COLLECTOR_CURRENT}', metric, resource, node_type, '${period}',
-        period_start, integral / 3600
+      SELECT ${sqlLiteral(site)}, '${COLLECTOR_CURRENT}', metric::VARCHAR, resource::VARCHAR,
+        node_type::VARCHAR, '${period}', period_start, integral / 3600
       FROM (
         SELECT metric, resource, node_type, CAST(date_trunc('${period}', bucket_start) AS DATE) AS period_start,
           sum(integral) AS integral
@@ -247,10 +247,8 @@ export async function buildLedger(
   // The step functions in the long shape of DESIGN §2, as a view: written once, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_t AS
-    SELECT ${
-    sqlLiteral(site)
-  } AS site, '${COLLECTOR_CURRENT}' AS collector_type, CAST(metric AS VARCHAR) AS metric, resource,
-      CAST(node_type AS VARCHAR) AS node_type, make_timestamp(t) AS timestamp, value
+    SELECT ${constants}, metric, CAST(resource AS ${resourceType}) AS resource, node_type,
+      make_timestamp(t) AS timestamp, value
     FROM (UNPIVOT steps ON ${values.join(", ")} INTO NAME resource VALUE value)`);
   return { ...checks, window: { start: isoOf(startUs), end: isoOf(endUs) } };
 }
@@ -323,10 +321,12 @@ async function ledgerChecks(db: Duck, asOfUs: bigint): Promise<Omit<LedgerChecks
  */
 export async function writeLedgerOutputs(db: Duck, outputDir: string): Promise<void> {
   await Deno.mkdir(outputDir, { recursive: true });
-  const copy = async (table: string, file: string) => {
+  const copy = async (table: string, file: string, order = "") => {
     await atomicWrite(join(outputDir, `${file}.parquet`), async (tmp) => {
       await db.run(
-        `COPY (SELECT * FROM ${table}) TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT * FROM ${table}${order}) TO ${
+          sqlLiteral(tmp)
+        } (FORMAT parquet, COMPRESSION zstd)`,
       );
     });
   };
@@ -342,5 +342,5 @@ export async function writeLedgerOutputs(db: Duck, outputDir: string): Promise<v
   } finally {
     await db.run(`SET preserve_insertion_order = ${keep ? "true" : "false"}`);
   }
-  await copy("hours_t", "hours");
+  await copy("hours_t", "hours", " ORDER BY period, metric, resource, node_type, period_start");
 }

@@ -21,7 +21,8 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
+import { enumType, sqlLiteral } from "../db/duckdb.ts";
+import { qualifiedName, REGISTRY } from "../registry.ts";
 import type { SiteConfig } from "../config.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
 import { atomicWrite, atomicWriteText } from "../fs.ts";
@@ -35,9 +36,9 @@ import { instanceEvents } from "./instance_events.ts";
 import { instanceCandidates, INSTANCES } from "./instances.ts";
 import { activeSpans } from "./active.ts";
 import { MAINTENANCE, maintenanceCandidates } from "./maintenance.ts";
-import { reservableEvidence, totalEvidence } from "./evidence.ts";
+import { EVIDENCE_SOURCES, reservableEvidence, totalEvidence } from "./evidence.ts";
 import { blazarNodeTypes, hostWindows } from "./node_types.ts";
-import { poolUnknownSpans } from "./pool.ts";
+import { POOL, poolUnknownSpans } from "./pool.ts";
 import { checkInvariants, describeViolations, type Invariants } from "./invariants.ts";
 
 /**
@@ -123,7 +124,7 @@ export async function buildSpans(
   requireWith(ALLOCATIONS, ["blazar.reservations", "blazar.leases", "blazar.computehosts"]);
   requireWith("nova.instance_actions_events", ["nova.instance_actions"]);
 
-  await createCollectors(db);
+  await createCollectors(db, [...REGISTRY.map(qualifiedName), ...EVIDENCE_SOURCES, POOL]);
   await blazarNodeTypes(ctx);
   await instanceEvents(ctx);
 
@@ -317,11 +318,14 @@ const OUTPUT_ORDER = {
  */
 async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void> {
   const asOf = `${asOfUs}::BIGINT`;
+  // Small string domains leave as ENUMs (enumType()): sorted as their text, written as their
+  // dictionaries, read back from parquet as VARCHAR.
+  const siteCol = `CAST(${sqlLiteral(site)} AS ${enumType([site])}) AS site`;
   const instance = "p.metric LIKE 'occupied_%' OR p.metric LIKE 'active_%'";
   const kvm = `(${instance}) AND w.hypervisor_type <> 'ironic' AND p.vcpus IS NOT NULL`;
   await db.run(`
     CREATE OR REPLACE VIEW spans AS
-    SELECT ${sqlLiteral(site)} AS site, p.source, p.metric, p.entity_id, p.row_id AS source_row_id,
+    SELECT ${siteCol}, p.source, p.metric, p.entity_id, p.row_id AS source_row_id,
       p.hostname AS hypervisor_hostname, coalesce(w.node_type, 'unknown') AS node_type,
       make_timestamp(p.s) AS start, CASE WHEN p.e >= ${asOf} THEN NULL ELSE make_timestamp(p.e) END AS "end",
       CASE WHEN ${kvm} THEN p.vcpus / nullif(w.vcpus, 0) ELSE coalesce(p.nodes, 1) END::DOUBLE AS nodes,
@@ -343,7 +347,7 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
     ORDER BY kind, source, hypervisor_hostname, start`);
   await db.run(`
     CREATE OR REPLACE VIEW audit AS
-    SELECT ${sqlLiteral(site)} AS site, source, row_id AS source_row_id, reason,
+    SELECT ${siteCol}, source, row_id AS source_row_id, reason,
       make_timestamp(s) AS start, make_timestamp(e) AS "end", (us / 1e6)::DOUBLE AS seconds,
       hostname AS hypervisor_hostname, detail
     FROM audit_pieces`);

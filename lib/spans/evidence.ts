@@ -17,6 +17,9 @@
 import { mergeWindows, splitByWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
 
+/** Sources of evidence spans (DESIGN §7): their hours are reported apart from their layer's. */
+export const EVIDENCE_SOURCES = ["evidence.allocation", "evidence.instance"] as const;
+
 async function addGapSpans(
   ctx: SpanContext,
   options: { intervals: string; covered: string; source: string; metric: string },
@@ -83,7 +86,7 @@ export async function totalEvidence(
   await addGapSpans(ctx, {
     intervals: "ev_alloc",
     covered: "ev_have",
-    source: "evidence.allocation",
+    source: EVIDENCE_SOURCES[0],
     metric: "total",
   });
   await db.run(
@@ -95,7 +98,7 @@ export async function totalEvidence(
   await addGapSpans(ctx, {
     intervals: "ev_inst",
     covered: "ev_have",
-    source: "evidence.instance",
+    source: EVIDENCE_SOURCES[1],
     metric: "total",
   });
   await db.run(`DROP TABLE ev_have; DROP TABLE ev_services; DROP TABLE ev_inst`);
@@ -113,7 +116,7 @@ export async function reservableEvidence(ctx: SpanContext, allocLive: string): P
   await addGapSpans(ctx, {
     intervals: "ev_alloc",
     covered: "ev_have",
-    source: "evidence.allocation",
+    source: EVIDENCE_SOURCES[0],
     metric: "reservable",
   });
   await db.run(`DROP TABLE ev_have; DROP TABLE ev_alloc`);
