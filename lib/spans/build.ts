@@ -305,10 +305,17 @@ export async function buildSpans(
   };
 }
 
-/** The order of the rows of `spans.parquet` and `audit.parquet`. */
+/**
+ * The order of the rows of `spans.parquet`, `audit.parquet` and `conflicts.parquet`. Each is
+ * total: the trailing columns only break ties that the leading ones leave (none on the demo or
+ * `tacc`), so the files are the same from run to run although DuckDB may reorder rows between
+ * the steps (`preserve_insertion_order = false`).
+ */
 const OUTPUT_ORDER = {
-  spans: "metric, source, hypervisor_hostname, start, source_row_id",
-  audit: "source, reason, source_row_id, start",
+  spans: `metric, source, hypervisor_hostname, start, source_row_id, "end", entity_id`,
+  audit: `source, reason, source_row_id, start, "end", hypervisor_hostname, detail`,
+  conflicts:
+    `kind, source, hypervisor_hostname, start, source_row_id, "end", kept_row_id, node_types`,
 } as const;
 
 /**
@@ -343,8 +350,7 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
     UNION ALL
     SELECT 'node_type', 'blazar.computehost_extra_capabilities', hostname, NULL, NULL, array_to_string(node_types, ', '),
       make_timestamp(s), CASE WHEN e >= ${asOf} THEN NULL ELSE make_timestamp(e) END, ((e - s) / 1e6)::DOUBLE
-    FROM node_type_conflicts
-    ORDER BY kind, source, hypervisor_hostname, start`);
+    FROM node_type_conflicts`);
   await db.run(`
     CREATE OR REPLACE VIEW audit AS
     SELECT ${siteCol}, source, row_id AS source_row_id, reason,
@@ -369,7 +375,7 @@ export async function writeSpansOutputs(
 ): Promise<void> {
   await Deno.mkdir(outputDir, { recursive: true });
   for (const table of ["spans", "audit", "conflicts"] as const) {
-    const order = table === "conflicts" ? "" : ` ORDER BY ${OUTPUT_ORDER[table]}`;
+    const order = ` ORDER BY ${OUTPUT_ORDER[table]}`;
     await atomicWrite(join(outputDir, `${table}.parquet`), async (tmp) => {
       await db.run(
         `COPY (SELECT * FROM ${table}${order}) TO ${

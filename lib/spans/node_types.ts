@@ -77,7 +77,7 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
     GROUP BY ALL`);
   await ctx.db.run(`
     CREATE OR REPLACE TEMP TABLE node_type_conflicts AS
-    SELECT w.hostname, w.s, w.e, list(t.node_type ORDER BY t.overlap DESC) AS node_types
+    SELECT w.hostname, w.s, w.e, list(t.node_type ORDER BY t.overlap DESC, t.node_type) AS node_types
     FROM host_windows w JOIN window_types t USING (window_id)
     GROUP BY ALL HAVING count(*) > 1`);
   await ctx.db.run(`
@@ -94,7 +94,7 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
     ), blz AS (
       SELECT w.window_id, b.hypervisor_type, b.vcpus, b.memory_mb, b.local_gb
       FROM host_windows w JOIN blazar_records b ON b.hostname = w.hostname AND b.s < w.e AND w.s < b.e
-      QUALIFY row_number() OVER (PARTITION BY w.window_id ORDER BY (b.vcpus > 0) DESC, b.s DESC) = 1
+      QUALIFY row_number() OVER (PARTITION BY w.window_id ORDER BY (b.vcpus > 0) DESC, b.s DESC, b.id DESC) = 1
     )
     SELECT w.*, coalesce(best.node_type, 'unknown') AS node_type,
       lower(coalesce(nova.hypervisor_type, blz.hypervisor_type, 'ironic')) AS hypervisor_type,
