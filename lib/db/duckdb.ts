@@ -9,15 +9,22 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb
 /** Bound parameters: positional (`$1`) or named (`$name`). */
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
-/** An open DuckDB database with one connection. Close it with `using` or {@linkcode close}. */
+/**
+ * An open DuckDB database with one connection. Close it with `using` or {@linkcode close}.
+ * {@linkcode connect} adds a connection to the same database, for statements that run at the
+ * same time as this one's.
+ */
 export class Duck implements Disposable {
   readonly instance: DuckDBInstance;
   readonly conn: DuckDBConnection;
   #closed = false;
+  /** Whether closing this also closes the database (false for {@linkcode connect}'s). */
+  #ownsInstance: boolean;
 
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection) {
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, ownsInstance = true) {
     this.instance = instance;
     this.conn = conn;
+    this.#ownsInstance = ownsInstance;
   }
 
   /**
@@ -35,6 +42,25 @@ export class Duck implements Disposable {
     const instance = await DuckDBInstance.create(path, config);
     const conn = await instance.connect();
     return new Duck(instance, conn);
+  }
+
+  /**
+   * Another connection to the same database: it sees the same tables (not this connection's
+   * TEMP ones) and runs its statements while this one runs others, on DuckDB's shared threads.
+   * Closing it closes only the connection; close it before the database.
+   *
+   * @example
+   * ```ts
+   * import { equal } from "node:assert/strict";
+   * import { Duck } from "./duckdb.ts";
+   * using db = await Duck.open();
+   * using other = await db.connect();
+   * await Promise.all([db.run("CREATE TABLE a AS SELECT 1 AS x"), other.run("CREATE TABLE b AS SELECT 2 AS x")]);
+   * equal(await other.value("SELECT sum(x) FROM (FROM a UNION ALL FROM b)"), 3n);
+   * ```
+   */
+  async connect(): Promise<Duck> {
+    return new Duck(this.instance, await this.instance.connect(), false);
   }
 
   /** Runs statements; nothing is returned. */
@@ -61,12 +87,12 @@ export class Duck implements Disposable {
     return (rows[0]?.[0] ?? undefined) as T;
   }
 
-  /** Closes the connection and the database; safe to call twice. */
+  /** Closes the connection and (unless it came from {@linkcode connect}) the database; safe to call twice. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.conn.closeSync();
-    this.instance.closeSync();
+    if (this.#ownsInstance) this.instance.closeSync();
   }
 
   [Symbol.dispose](): void {

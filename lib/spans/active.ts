@@ -32,7 +32,7 @@ export const ACTIVE = "nova.instance_actions";
 export async function activeSpans(ctx: SpanContext): Promise<void> {
   const asOf = `${ctx.asOfUs}::BIGINT`;
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE running AS
+    CREATE OR REPLACE TABLE running AS
     WITH ok AS (
       SELECT row_id, uuid, s, least(coalesce(e, ${asOf}), ${asOf}) AS e FROM inst_base
       WHERE s IS NOT NULL AND (e IS NULL OR e > s) AND s < ${asOf}
@@ -59,7 +59,7 @@ export async function activeSpans(ctx: SpanContext): Promise<void> {
     )
     SELECT row_id AS entity, s, e FROM runs WHERE state = 1 AND e > s`);
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE occupied_pieces AS
+    CREATE OR REPLACE TABLE occupied_pieces AS
     SELECT row_number() OVER () AS pid, row_id AS entity, * EXCLUDE (row_id), row_id
     FROM span_pieces WHERE metric IN ('occupied_reservation', 'occupied_ondemand')`);
   await splitByWindows(ctx.db, {
@@ -70,7 +70,7 @@ export async function activeSpans(ctx: SpanContext): Promise<void> {
     outside: "stopped_raw",
   });
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE stopped_pieces AS
+    CREATE OR REPLACE TABLE stopped_pieces AS
     SELECT o.pid, p.row_id, o.s, o.e FROM stopped_raw o JOIN occupied_pieces p USING (pid);
     DROP TABLE stopped_raw;`);
   await ctx.db.run(`

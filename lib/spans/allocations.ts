@@ -39,7 +39,7 @@ export const ALLOCATIONS = "blazar.computehost_allocations";
  */
 export async function allocationCandidates(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE cand_allocations (${CANDIDATE_COLUMNS});
+    CREATE OR REPLACE TABLE cand_allocations (${CANDIDATE_COLUMNS});
     INSERT INTO cand_allocations
     WITH j AS (
       SELECT a.id, a.compute_host_id, a.reservation_id,
@@ -70,5 +70,5 @@ export async function allocationCandidates(ctx: SpanContext): Promise<void> {
       END,
       1, NULL, NULL, NULL
     FROM j;
-    CREATE OR REPLACE TEMP TABLE rows_allocations AS SELECT row_id, s, e FROM cand_allocations;`);
+    CREATE OR REPLACE TABLE rows_allocations AS SELECT row_id, s, e FROM cand_allocations;`);
 }

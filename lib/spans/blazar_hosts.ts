@@ -35,7 +35,7 @@ export const BLAZAR_HOSTS = "blazar.computehosts";
  */
 export async function blazarHostCandidates(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE cand_blazar_hosts (${CANDIDATE_COLUMNS});
+    CREATE OR REPLACE TABLE cand_blazar_hosts (${CANDIDATE_COLUMNS});
     INSERT INTO cand_blazar_hosts
     SELECT row_number() OVER (ORDER BY created_at NULLS LAST, id), '${BLAZAR_HOSTS}', 'reservable',
       id, nullif(trim(hypervisor_hostname), ''), nullif(trim(hypervisor_hostname), ''),
@@ -44,5 +44,5 @@ export async function blazarHostCandidates(ctx: SpanContext): Promise<void> {
       CASE WHEN deleted_at IS NULL AND deleted IS NOT NULL THEN 'missing_end' END,
       NULL, 1, NULL, NULL, NULL
     FROM stg_blazar_computehosts;
-    CREATE OR REPLACE TEMP TABLE rows_blazar_hosts AS SELECT row_id, s, e FROM cand_blazar_hosts;`);
+    CREATE OR REPLACE TABLE rows_blazar_hosts AS SELECT row_id, s, e FROM cand_blazar_hosts;`);
 }

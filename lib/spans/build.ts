@@ -50,6 +50,16 @@ async function drop(db: Duck, ...tables: (string | null)[]): Promise<void> {
   for (const t of tables) if (t) await db.run(`DROP TABLE IF EXISTS ${t}`);
 }
 
+/**
+ * Runs two chains of statements at once (each on its own connection) and waits for both, so
+ * that neither is still running when the caller goes on or closes a connection; the first
+ * failure is thrown.
+ */
+async function sideBySide(...chains: (() => Promise<void>)[]): Promise<void> {
+  const results = await Promise.allSettled(chains.map((chain) => chain()));
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+}
+
 /** Options of {@linkcode buildSpans}. */
 export interface BuildSpansOptions {
   /** Switch augmentation rules off (all on by default). */
@@ -125,74 +135,102 @@ export async function buildSpans(
   requireWith("nova.instance_actions_events", ["nova.instance_actions"]);
 
   await createCollectors(db, [...REGISTRY.map(qualifiedName), ...EVIDENCE_SOURCES, POOL]);
-  await blazarNodeTypes(ctx);
-  await instanceEvents(ctx);
-
-  // 1. total
-  if (has(NOVA_HOSTS)) {
-    await novaHostCandidates(ctx);
-    const live = await screenSource(db, {
-      source: NOVA_HOSTS,
-      candidates: "cand_nova_hosts",
-      rows: "rows_nova_hosts",
-      ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
-    }, asOfUs);
-    await drop(db, "cand_nova_hosts", "rows_nova_hosts");
-    await settleSource(db, live);
-    await drop(db, live);
-  } else {
-    notes.push(`${NOVA_HOSTS} is absent: total comes only from evidence (allocations, instances)`);
-  }
+  // The candidates of the instances do not depend on those of the hosts, allocations and
+  // maintenance windows: the two chains run side by side on two connections of the database
+  // (each statement alone leaves part of the second core idle). Notes keep their order.
+  using side = await db.connect();
+  const sideCtx: SpanContext = { ...ctx, db: side };
+  const hostNotes: string[] = [];
+  const instanceNotes: string[] = [];
   let allocLive: string | null = null;
-  if (has(ALLOCATIONS)) {
-    await allocationCandidates(ctx);
-    allocLive = await screenSource(db, {
-      source: ALLOCATIONS,
-      candidates: "cand_allocations",
-      rows: "rows_allocations",
-    }, asOfUs);
-    await drop(db, "cand_allocations", "rows_allocations");
-  } else {
-    notes.push(`${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`);
-  }
   let instLive: string | null = null;
-  if (has(INSTANCES)) {
-    if (!has("nova_api.request_specs")) {
-      notes.push(
-        "nova_api.request_specs is absent: no instance can be tied to a reservation; all are on-demand",
+  let maintenanceLive: string | null = null;
+  await sideBySide(
+    async () => {
+      await blazarNodeTypes(ctx);
+      // 1. total
+      if (has(NOVA_HOSTS)) {
+        await novaHostCandidates(ctx);
+        const live = await screenSource(db, {
+          source: NOVA_HOSTS,
+          candidates: "cand_nova_hosts",
+          rows: "rows_nova_hosts",
+          ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
+        }, asOfUs);
+        await drop(db, "cand_nova_hosts", "rows_nova_hosts");
+        await settleSource(db, live);
+        await drop(db, live);
+      } else {
+        hostNotes.push(
+          `${NOVA_HOSTS} is absent: total comes only from evidence (allocations, instances)`,
+        );
+      }
+      if (has(ALLOCATIONS)) {
+        await allocationCandidates(ctx);
+        allocLive = await screenSource(db, {
+          source: ALLOCATIONS,
+          candidates: "cand_allocations",
+          rows: "rows_allocations",
+        }, asOfUs);
+        await drop(db, "cand_allocations", "rows_allocations");
+      } else {
+        hostNotes.push(
+          `${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`,
+        );
+      }
+      // 7. maintenance, its candidates (settled below, within the reservable windows)
+      if (rules.maintenance && has(MAINTENANCE)) {
+        await maintenanceCandidates(ctx);
+        maintenanceLive = await screenSource(db, {
+          source: MAINTENANCE,
+          candidates: "cand_maintenance",
+          rows: "rows_maintenance",
+        }, asOfUs);
+        await drop(db, "cand_maintenance", "rows_maintenance");
+      }
+    },
+    async () => {
+      await instanceEvents(sideCtx);
+      if (!has(INSTANCES)) {
+        instanceNotes.push(`${INSTANCES} is absent: no occupied or active series`);
+        return;
+      }
+      if (!has("nova_api.request_specs")) {
+        instanceNotes.push(
+          "nova_api.request_specs is absent: no instance can be tied to a reservation; all are on-demand",
+        );
+      }
+      if (!has("nova.instance_actions_events")) {
+        instanceNotes.push(
+          "nova.instance_actions_events is absent: ends and hosts come from instances alone; no active series",
+        );
+      }
+      await instanceCandidates(sideCtx);
+      // Specs that are not JSON name no reservation: their instances count as on demand. Said,
+      // so the occupied_ondemand series can be read with that in mind.
+      const bad = await side.json<{ n: number; ids: string }>(
+        "SELECT count(*)::INTEGER AS n, string_agg(row_id, ', ' ORDER BY row_id) FILTER (WHERE rn <= 5) AS ids FROM (SELECT row_id, row_number() OVER (ORDER BY row_id) AS rn FROM spec_problems)",
       );
-    }
-    if (!has("nova.instance_actions_events")) {
-      notes.push(
-        "nova.instance_actions_events is absent: ends and hosts come from instances alone; no active series",
-      );
-    }
-    await instanceCandidates(ctx);
-    // Specs that are not JSON name no reservation: their instances count as on demand. Said, so
-    // the occupied_ondemand series can be read with that in mind.
-    const bad = await db.json<{ n: number; ids: string }>(
-      "SELECT count(*)::INTEGER AS n, string_agg(row_id, ', ' ORDER BY row_id) FILTER (WHERE rn <= 5) AS ids FROM (SELECT row_id, row_number() OVER (ORDER BY row_id) AS rn FROM spec_problems)",
-    );
-    if (bad[0].n > 0) {
-      notes.push(
-        `nova_api.request_specs: ${bad[0].n} specs are not valid JSON (ids ${bad[0].ids}${
-          bad[0].n > 5 ? ", ..." : ""
-        }): their instances have no Blazar reservation and count as on demand`,
-      );
-    }
-    await drop(db, "spec_problems");
-    instLive = await screenSource(db, {
-      source: INSTANCES,
-      candidates: "cand_instances",
-      rows: "rows_instances",
-    }, asOfUs);
-    await drop(db, "cand_instances", "rows_instances");
-  } else {
-    notes.push(`${INSTANCES} is absent: no occupied or active series`);
-  }
+      if (bad[0].n > 0) {
+        instanceNotes.push(
+          `nova_api.request_specs: ${bad[0].n} specs are not valid JSON (ids ${bad[0].ids}${
+            bad[0].n > 5 ? ", ..." : ""
+          }): their instances have no Blazar reservation and count as on demand`,
+        );
+      }
+      await drop(side, "spec_problems");
+      instLive = await screenSource(side, {
+        source: INSTANCES,
+        candidates: "cand_instances",
+        rows: "rows_instances",
+      }, asOfUs);
+      await drop(side, "cand_instances", "rows_instances");
+    },
+  );
+  notes.push(...hostNotes, ...instanceNotes);
   if (rules.evidence) {
     await db.run(
-      "CREATE OR REPLACE TEMP TABLE empty_live AS SELECT NULL::VARCHAR AS hostname, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
+      "CREATE OR REPLACE TABLE empty_live AS SELECT NULL::VARCHAR AS hostname, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
     );
     await totalEvidence(ctx, allocLive ?? "empty_live", instLive ?? "empty_live");
     await drop(db, "empty_live");
@@ -200,7 +238,7 @@ export async function buildSpans(
   // 2. host windows: node type and size
   await hostWindows(ctx);
   await db.run(
-    "CREATE OR REPLACE TEMP TABLE win_total AS SELECT hostname AS parent_key, s, e FROM host_windows",
+    "CREATE OR REPLACE TABLE win_total AS SELECT hostname AS parent_key, s, e FROM host_windows",
   );
 
   // 3. reservable
@@ -220,7 +258,7 @@ export async function buildSpans(
   }
   if (rules.evidence && allocLive) await reservableEvidence(ctx, allocLive);
   await db.run(
-    "CREATE OR REPLACE TEMP TABLE win_reservable AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'reservable'",
+    "CREATE OR REPLACE TABLE win_reservable AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'reservable'",
   );
 
   // 4. committed
@@ -233,7 +271,7 @@ export async function buildSpans(
   }
   // 5. occupied
   await db.run(`
-    CREATE OR REPLACE TEMP TABLE win_occupancy AS
+    CREATE OR REPLACE TABLE win_occupancy AS
     SELECT 'res|' || entity_id || '|' || hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'
     UNION ALL SELECT 'host|' || parent_key, s, e FROM win_total`);
   if (instLive) {
@@ -244,48 +282,47 @@ export async function buildSpans(
     });
   }
   await drop(db, instLive, "win_occupancy", "win_total");
-  // 6. active
+  // 6. active, side by side with 7. maintenance and 8. pool: each reads span pieces of metrics
+  // the others do not write.
   const replay = rules.active && has(INSTANCES) && has("nova.instance_actions_events");
-  if (replay) {
-    await activeSpans(ctx);
-    await drop(db, "inst_base", "inst_events");
-  } else {
-    await db.run(
-      "CREATE OR REPLACE TEMP TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
-    );
-    if (has(INSTANCES)) {
-      notes.push("active spans skipped: no active_reservation or active_ondemand series");
-    }
+  let coverage: bigint | null = null;
+  await sideBySide(
+    async () => {
+      if (replay) {
+        await activeSpans(sideCtx);
+        await drop(side, "inst_base", "inst_events");
+      } else {
+        await side.run(
+          "CREATE OR REPLACE TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
+        );
+      }
+    },
+    async () => {
+      if (maintenanceLive) {
+        await db.run(
+          "CREATE OR REPLACE TABLE win_committed_host AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'",
+        );
+        await settleSource(db, maintenanceLive, {
+          parents: "win_reservable",
+          orphanDetail: "the host's reservable windows",
+          subtract: {
+            windows: "win_committed_host",
+            reason: "committed_overlap",
+            detail: "a Blazar allocation held the host",
+          },
+        });
+        await drop(db, maintenanceLive, "win_committed_host");
+      }
+      await drop(db, "win_reservable");
+      if (rules.pool) coverage = await poolUnknownSpans(ctx);
+    },
+  );
+  if (!replay && has(INSTANCES)) {
+    notes.push("active spans skipped: no active_reservation or active_ondemand series");
   }
-  // 7. maintenance
-  if (rules.maintenance && has(MAINTENANCE)) {
-    await maintenanceCandidates(ctx);
-    const live = await screenSource(db, {
-      source: MAINTENANCE,
-      candidates: "cand_maintenance",
-      rows: "rows_maintenance",
-    }, asOfUs);
-    await drop(db, "cand_maintenance", "rows_maintenance");
-    await db.run(
-      "CREATE OR REPLACE TEMP TABLE win_committed_host AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'",
-    );
-    await settleSource(db, live, {
-      parents: "win_reservable",
-      orphanDetail: "the host's reservable windows",
-      subtract: {
-        windows: "win_committed_host",
-        reason: "committed_overlap",
-        detail: "a Blazar allocation held the host",
-      },
-    });
-    await drop(db, live, "win_committed_host");
-  } else if (!has(MAINTENANCE)) {
+  if (!has(MAINTENANCE)) {
     notes.push(`${MAINTENANCE} is absent: no maintenance series (admittable = reservable)`);
   }
-  await drop(db, "win_reservable");
-  // 8. pool
-  let coverage: bigint | null = null;
-  if (rules.pool) coverage = await poolUnknownSpans(ctx);
 
   const invariants = await checkInvariants(db, asOfUs, { partition: replay });
   await finalTables(db, site.key, asOfUs);

@@ -27,10 +27,10 @@ async function addGapSpans(
   const db = ctx.db;
   await mergeWindows(db, { input: options.intervals, output: "ev_merged", key: "hostname" });
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_kids AS SELECT row_number() OVER () AS pid, hostname, s, e FROM ev_merged`,
+    `CREATE OR REPLACE TABLE ev_kids AS SELECT row_number() OVER () AS pid, hostname, s, e FROM ev_merged`,
   );
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_cover AS SELECT hostname, s, e FROM ${options.covered}`,
+    `CREATE OR REPLACE TABLE ev_cover AS SELECT hostname, s, e FROM ${options.covered}`,
   );
   await splitByWindows(db, {
     children: "ev_kids",
@@ -61,7 +61,7 @@ export async function totalEvidence(
   const db = ctx.db;
   const asOf = `${ctx.asOfUs}::BIGINT`;
   await db.run(`
-    CREATE OR REPLACE TEMP TABLE ev_services AS
+    CREATE OR REPLACE TABLE ev_services AS
     SELECT trim(s.host) AS hostname, epoch_us(s.created_at) AS s,
       least(coalesce(epoch_us(s.deleted_at), ${asOf}), ${asOf}) AS e
     FROM stg_nova_services s
@@ -69,7 +69,7 @@ export async function totalEvidence(
       AND trim(s.host) IN (SELECT trim(hypervisor_hostname) FROM stg_nova_compute_nodes
                            WHERE lower(hypervisor_type) <> 'ironic')`);
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
+    `CREATE OR REPLACE TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
   );
   await addGapSpans(ctx, {
     intervals: "ev_services",
@@ -78,10 +78,10 @@ export async function totalEvidence(
     metric: "total",
   });
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`,
+    `CREATE OR REPLACE TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`,
   );
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
+    `CREATE OR REPLACE TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
   );
   await addGapSpans(ctx, {
     intervals: "ev_alloc",
@@ -90,10 +90,10 @@ export async function totalEvidence(
     metric: "total",
   });
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_inst AS SELECT hostname, s, e FROM ${instLive} WHERE hostname IS NOT NULL`,
+    `CREATE OR REPLACE TABLE ev_inst AS SELECT hostname, s, e FROM ${instLive} WHERE hostname IS NOT NULL`,
   );
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
+    `CREATE OR REPLACE TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'`,
   );
   await addGapSpans(ctx, {
     intervals: "ev_inst",
@@ -108,10 +108,10 @@ export async function totalEvidence(
 export async function reservableEvidence(ctx: SpanContext, allocLive: string): Promise<void> {
   const db = ctx.db;
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`,
+    `CREATE OR REPLACE TABLE ev_alloc AS SELECT hostname, s, e FROM ${allocLive} WHERE hostname IS NOT NULL`,
   );
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'reservable'`,
+    `CREATE OR REPLACE TABLE ev_have AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'reservable'`,
   );
   await addGapSpans(ctx, {
     intervals: "ev_alloc",

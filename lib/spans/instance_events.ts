@@ -21,7 +21,7 @@ export async function instanceEvents(ctx: SpanContext): Promise<void> {
   // An action failed when one of its timed events did: the few failed action ids are looked up
   // (a semi-join) instead of a window partitioning every event by action.
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE inst_events AS
+    CREATE OR REPLACE TABLE inst_events AS
     WITH failed AS (
       SELECT DISTINCT action_id FROM stg_nova_instance_actions_events
       WHERE result = 'Error' AND coalesce(finish_time, start_time) IS NOT NULL AND action_id IS NOT NULL

@@ -47,14 +47,14 @@ export async function instanceReservations(ctx: SpanContext): Promise<void> {
   // Each spec is parsed once: TRY gives NULL exactly where json_valid is false (or the spec is
   // NULL), so one pass yields both the reservations and the problems (it was three parses).
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE spec_paths AS
+    CREATE OR REPLACE TABLE spec_paths AS
     SELECT id, instance_uuid, spec IS NULL AS no_spec,
       TRY(json_extract_string(spec, ['${RESERVATION_HINT_PATH}', '${FLAVOR_NAME_PATH}'])) AS p
     FROM stg_nova_api_request_specs;
-    CREATE OR REPLACE TEMP TABLE instance_reservation_of AS
+    CREATE OR REPLACE TABLE instance_reservation_of AS
     SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), '')) AS reservation
     FROM spec_paths WHERE p IS NOT NULL;
-    CREATE OR REPLACE TEMP TABLE spec_problems AS
+    CREATE OR REPLACE TABLE spec_problems AS
     SELECT id::VARCHAR AS row_id, instance_uuid FROM spec_paths WHERE p IS NULL AND NOT no_spec;
     DROP TABLE spec_paths;`);
 }
@@ -66,15 +66,15 @@ export async function instanceReservations(ctx: SpanContext): Promise<void> {
 export async function instanceCandidates(ctx: SpanContext): Promise<void> {
   await instanceReservations(ctx);
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE known_hypervisors AS
+    CREATE OR REPLACE TABLE known_hypervisors AS
     SELECT DISTINCT trim(hypervisor_hostname) AS hostname FROM stg_nova_compute_nodes WHERE nullif(trim(hypervisor_hostname), '') IS NOT NULL
     UNION SELECT DISTINCT trim(hypervisor_hostname) FROM stg_blazar_computehosts WHERE nullif(trim(hypervisor_hostname), '') IS NOT NULL;
-    CREATE OR REPLACE TEMP TABLE service_hypervisors AS
+    CREATE OR REPLACE TABLE service_hypervisors AS
     SELECT trim(host) AS host, min(trim(hypervisor_hostname)) AS hostname, count(DISTINCT trim(hypervisor_hostname)) AS n
     FROM stg_nova_compute_nodes WHERE nullif(trim(host), '') IS NOT NULL AND nullif(trim(hypervisor_hostname), '') IS NOT NULL
     GROUP BY ALL;`);
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE inst_base AS
+    CREATE OR REPLACE TABLE inst_base AS
     WITH term AS (
       SELECT uuid, min(t) AS t FROM inst_events
       WHERE event = 'compute_terminate_instance' AND result = 'Success' AND NOT action_failed
@@ -109,7 +109,7 @@ export async function instanceCandidates(ctx: SpanContext): Promise<void> {
     LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid`);
   // Occupancy segments: on at launch, off at a shelve-offload, on again at an unshelve.
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE inst_segments AS
+    CREATE OR REPLACE TABLE inst_segments AS
     WITH ok AS (
       SELECT * FROM inst_base WHERE s IS NOT NULL AND (e IS NULL OR e > s)
     ), tr AS (
@@ -130,7 +130,7 @@ export async function instanceCandidates(ctx: SpanContext): Promise<void> {
       c.state
     FROM changes c JOIN ok USING (row_id)`);
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE cand_instances (${CANDIDATE_COLUMNS});
+    CREATE OR REPLACE TABLE cand_instances (${CANDIDATE_COLUMNS});
     INSERT INTO cand_instances
     WITH pieces AS (
       SELECT b.*, g.s AS ps, g.e AS pe, g.state FROM inst_base b JOIN inst_segments g USING (row_id)
@@ -151,7 +151,7 @@ export async function instanceCandidates(ctx: SpanContext): Promise<void> {
       END,
       host_detail, NULL, vcpus, memory_mb, disk_gb
     FROM pieces;
-    CREATE OR REPLACE TEMP TABLE rows_instances AS SELECT row_id, s, e FROM inst_base;`);
+    CREATE OR REPLACE TABLE rows_instances AS SELECT row_id, s, e FROM inst_base;`);
   // Read by nothing else (inst_base is, by the active spans): free their memory.
   await ctx.db.run(`
     DROP TABLE inst_segments; DROP TABLE known_hypervisors; DROP TABLE service_hypervisors;

@@ -64,7 +64,7 @@ export async function maintenanceCandidates(ctx: SpanContext): Promise<void> {
       : `epoch_us(${start}) + 86400000000`)
     : `epoch_us(CAST(${q(m.end)} AS TIMESTAMP))`;
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE cand_maintenance (${CANDIDATE_COLUMNS});
+    CREATE OR REPLACE TABLE cand_maintenance (${CANDIDATE_COLUMNS});
     INSERT INTO cand_maintenance
     -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
     SELECT row_number() OVER (), '${MAINTENANCE}', 'maintenance', id::VARCHAR,
@@ -74,5 +74,5 @@ export async function maintenanceCandidates(ctx: SpanContext): Promise<void> {
       nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''),
       epoch_us(${start}), CASE WHEN ${start} IS NULL THEN NULL ELSE ${end} END, NULL, NULL, 1, NULL, NULL, NULL
     FROM stg_chameleon_usage_node_maintenance;
-    CREATE OR REPLACE TEMP TABLE rows_maintenance AS SELECT row_id, s, e FROM cand_maintenance;`);
+    CREATE OR REPLACE TABLE rows_maintenance AS SELECT row_id, s, e FROM cand_maintenance;`);
 }

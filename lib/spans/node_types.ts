@@ -30,7 +30,7 @@ import type { SpanContext } from "./context.ts";
  */
 export async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE blazar_node_types AS
+    CREATE OR REPLACE TABLE blazar_node_types AS
     SELECT c.computehost_id, trim(c.capability_value) AS node_type
     FROM stg_blazar_computehost_extra_capabilities c
     LEFT JOIN stg_blazar_extra_capabilities x ON x.id = c.capability_id
@@ -49,7 +49,7 @@ export async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
 export async function hostWindows(ctx: SpanContext): Promise<void> {
   const asOf = `${ctx.asOfUs}::BIGINT`;
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE host_windows AS
+    CREATE OR REPLACE TABLE host_windows AS
     WITH iv AS (SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'),
     o AS (
       SELECT *, max(e) OVER (PARTITION BY hostname ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
@@ -62,26 +62,26 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
     FROM g GROUP BY hostname, grp`);
   // Blazar records with their node types and sizes, as intervals.
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE blazar_records AS
+    CREATE OR REPLACE TABLE blazar_records AS
     SELECT h.id, trim(h.hypervisor_hostname) AS hostname, epoch_us(h.created_at) AS s,
       least(coalesce(epoch_us(h.deleted_at), ${asOf}), ${asOf}) AS e,
       t.node_type, h.hypervisor_type, h.vcpus, h.memory_mb, h.local_gb
     FROM stg_blazar_computehosts h LEFT JOIN blazar_node_types t ON t.computehost_id = h.id
     WHERE h.created_at IS NOT NULL AND nullif(trim(h.hypervisor_hostname), '') IS NOT NULL`);
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE window_types AS
+    CREATE OR REPLACE TABLE window_types AS
     SELECT w.window_id, b.node_type,
       sum(least(w.e, b.e) - greatest(w.s, b.s)) AS overlap, max(b.s) AS latest
     FROM host_windows w JOIN blazar_records b
       ON b.hostname = w.hostname AND b.s < w.e AND w.s < b.e AND b.node_type IS NOT NULL
     GROUP BY ALL`);
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE node_type_conflicts AS
+    CREATE OR REPLACE TABLE node_type_conflicts AS
     SELECT w.hostname, w.s, w.e, list(t.node_type ORDER BY t.overlap DESC, t.node_type) AS node_types
     FROM host_windows w JOIN window_types t USING (window_id)
     GROUP BY ALL HAVING count(*) > 1`);
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE host_windows AS
+    CREATE OR REPLACE TABLE host_windows AS
     WITH best AS (
       SELECT window_id, node_type FROM window_types
       QUALIFY row_number() OVER (PARTITION BY window_id ORDER BY overlap DESC, latest DESC, node_type) = 1

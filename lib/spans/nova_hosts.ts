@@ -32,7 +32,7 @@ export const NOVA_HOSTS = "nova.compute_nodes";
  */
 export async function novaHostCandidates(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
-    CREATE OR REPLACE TEMP TABLE cand_nova_hosts (${CANDIDATE_COLUMNS});
+    CREATE OR REPLACE TABLE cand_nova_hosts (${CANDIDATE_COLUMNS});
     INSERT INTO cand_nova_hosts
     SELECT row_number() OVER (ORDER BY id), '${NOVA_HOSTS}', 'total', id::VARCHAR,
       nullif(trim(hypervisor_hostname), ''), nullif(trim(hypervisor_hostname), ''), NULL,
@@ -40,5 +40,5 @@ export async function novaHostCandidates(ctx: SpanContext): Promise<void> {
       CASE WHEN deleted_at IS NULL AND coalesce(deleted, 0) <> 0 THEN 'missing_end' END,
       NULL, 1, NULL, NULL, NULL
     FROM stg_nova_compute_nodes;
-    CREATE OR REPLACE TEMP TABLE rows_nova_hosts AS SELECT row_id, s, e FROM cand_nova_hosts;`);
+    CREATE OR REPLACE TABLE rows_nova_hosts AS SELECT row_id, s, e FROM cand_nova_hosts;`);
 }

@@ -89,7 +89,7 @@ export async function screenSource(db: Duck, plan: SourcePlan, asOfUs: bigint): 
   // A view, not a copy of every candidate (650k maintenance rows): its three readers below each
   // scan the candidates once and evaluate the verdict again, which is cheaper than materializing.
   await db.run(`
-    CREATE OR REPLACE TEMP VIEW ${c}_why AS
+    CREATE OR REPLACE VIEW ${c}_why AS
     SELECT *, CASE
       WHEN reject IS NOT NULL THEN reject
       WHEN s IS NULL THEN 'missing_start'
@@ -109,7 +109,7 @@ export async function screenSource(db: Duck, plan: SourcePlan, asOfUs: bigint): 
     SELECT source, row_id, 'after_as_of', ${asOf}, e, e - ${asOf}, hostname, detail
     FROM ${c}_why WHERE why IS NULL AND e > ${asOf}`);
   await db.run(`
-    CREATE OR REPLACE TEMP TABLE ${live} AS
+    CREATE OR REPLACE TABLE ${live} AS
     SELECT * EXCLUDE (why) REPLACE (least(coalesce(e, ${asOf}), ${asOf}) AS e)
     FROM ${c}_why WHERE why IS NULL`);
   await db.run(`DROP VIEW ${c}_why`);
@@ -126,7 +126,7 @@ export async function screenSource(db: Duck, plan: SourcePlan, asOfUs: bigint): 
       SELECT l.source, l.row_id, 'duplicate_conflict', d.s, d.e, d.e - d.s, l.hostname,
         'covered by row ' || w.row_id
       FROM ${live}_dup d JOIN ${live} l USING (pid) JOIN ${live} w ON w.pid = d.winner`);
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${live} AS SELECT * FROM ${live}_kept`);
+    await db.run(`CREATE OR REPLACE TABLE ${live} AS SELECT * FROM ${live}_kept`);
     await db.run(`DROP TABLE ${live}_kept; DROP TABLE ${live}_dup`);
   }
   return live;
@@ -170,7 +170,7 @@ export async function settleSource(
   }
   if (options.subtract) {
     await db.run(
-      `CREATE OR REPLACE TEMP TABLE ${live}_in2 AS SELECT * REPLACE (row_number() OVER () AS pid) FROM ${inside}`,
+      `CREATE OR REPLACE TABLE ${live}_in2 AS SELECT * REPLACE (row_number() OVER () AS pid) FROM ${inside}`,
     );
     await splitByWindows(db, {
       children: `${live}_in2`,

@@ -37,11 +37,11 @@ export async function poolUnknownSpans(ctx: SpanContext): Promise<bigint> {
   const db = ctx.db;
   const cov = await coverageStart(ctx);
   await db.run(`
-    CREATE OR REPLACE TEMP TABLE pool_kids AS
+    CREATE OR REPLACE TABLE pool_kids AS
     SELECT row_number() OVER () AS pid, hostname, s, least(e, ${cov}::BIGINT) AS e FROM host_windows
     WHERE s < ${cov}::BIGINT`);
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE pool_res AS SELECT hostname, s, e FROM span_pieces WHERE metric IN ('reservable', 'occupied_ondemand')`,
+    `CREATE OR REPLACE TABLE pool_res AS SELECT hostname, s, e FROM span_pieces WHERE metric IN ('reservable', 'occupied_ondemand')`,
   );
   await splitByWindows(db, {
     children: "pool_kids",
