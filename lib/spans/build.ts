@@ -33,7 +33,7 @@ import { NOVA_HOSTS, novaHostCandidates } from "./nova_hosts.ts";
 import { BLAZAR_HOSTS, blazarHostCandidates } from "./blazar_hosts.ts";
 import { allocationCandidates, ALLOCATIONS } from "./allocations.ts";
 import { instanceEvents } from "./instance_events.ts";
-import { instanceCandidates, INSTANCES } from "./instances.ts";
+import { instanceCandidates, instanceReservations, INSTANCES } from "./instances.ts";
 import { activeSpans } from "./active.ts";
 import { MAINTENANCE, maintenanceCandidates } from "./maintenance.ts";
 import { EVIDENCE_SOURCES, reservableEvidence, totalEvidence } from "./evidence.ts";
@@ -145,8 +145,19 @@ export async function buildSpans(
   let allocLive: string | null = null;
   let instLive: string | null = null;
   let maintenanceLive: string | null = null;
+  // The instance chain waits for the reservations from the request specs, which the first chain
+  // reads first (it is the shorter chain).
+  const specs = Promise.withResolvers<void>();
+  specs.promise.catch(() => {});
   await sideBySide(
     async () => {
+      try {
+        if (has(INSTANCES)) await instanceReservations(ctx);
+        specs.resolve();
+      } catch (e) {
+        specs.reject(e);
+        throw e;
+      }
       await blazarNodeTypes(ctx);
       // 1. total
       if (has(NOVA_HOSTS)) {
@@ -205,6 +216,7 @@ export async function buildSpans(
           "nova.instance_actions_events is absent: ends and hosts come from instances alone; no active series",
         );
       }
+      await specs.promise;
       await instanceCandidates(sideCtx);
       // Specs that are not JSON name no reservation: their instances count as on demand. Said,
       // so the occupied_ondemand series can be read with that in mind.

@@ -61,10 +61,10 @@ export async function instanceReservations(ctx: SpanContext): Promise<void> {
 
 /**
  * Builds `cand_instances` (one piece per occupancy segment or shelved gap) and `rows_instances`.
- * Needs `inst_events` ({@linkcode instanceEvents}).
+ * Needs `inst_events` ({@linkcode instanceEvents}) and `instance_reservation_of` and
+ * `spec_problems` ({@linkcode instanceReservations}).
  */
 export async function instanceCandidates(ctx: SpanContext): Promise<void> {
-  await instanceReservations(ctx);
   await ctx.db.run(`
     CREATE OR REPLACE TABLE known_hypervisors AS
     SELECT DISTINCT trim(hypervisor_hostname) AS hostname FROM stg_nova_compute_nodes WHERE nullif(trim(hypervisor_hostname), '') IS NOT NULL
