@@ -110,7 +110,9 @@ export async function buildSteps(
     ...found.map((f) => f.metric),
   ]);
   const nodeType = enumOf(found.map((f) => f.node_type));
-  // A view: intervalsToDeltas reads it twice (starts, ends), straight from the spans.
+  // Views down to the steps (span values, deltas, combined deltas): the steps are one statement
+  // from spans.parquet, with no table in between (intervalsToDeltas reads the spans twice, for
+  // starts and ends).
   await db.run(`
     CREATE OR REPLACE TEMP VIEW span_values AS
     SELECT CAST(metric AS ${metricType}) AS metric, CAST(node_type AS ${nodeType}) AS node_type,
@@ -123,6 +125,7 @@ export async function buildSteps(
     groups: ["metric", "node_type"],
     values,
     output: "deltas",
+    view: true,
   });
   await db.run(
     `CREATE OR REPLACE TEMP TABLE metric_terms (out ${metricType}, series ${metricType}, k DOUBLE)`,
@@ -139,6 +142,7 @@ export async function buildSteps(
     values,
     coefficients: "metric_terms",
     output: "all_deltas",
+    view: true,
   });
   await deltasToSteps(db, {
     deltas: "all_deltas",
@@ -148,7 +152,7 @@ export async function buildSteps(
     // combineDeltas grouped by (metric, node_type, t) already: no second aggregation.
     grouped: true,
   });
-  await db.run("DROP VIEW span_values; DROP TABLE deltas; DROP TABLE all_deltas");
+  await db.run("DROP VIEW all_deltas; DROP VIEW deltas; DROP VIEW span_values");
 }
 
 /**

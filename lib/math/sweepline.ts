@@ -44,13 +44,20 @@ function cols(names: readonly string[]): string {
  */
 export async function intervalsToDeltas(
   db: Duck,
-  options: { input: string; groups: readonly string[]; values: readonly string[]; output: string },
+  options: {
+    input: string;
+    groups: readonly string[];
+    values: readonly string[];
+    output: string;
+    /** Make `output` a view (computed where it is read, once), not a table. @default {false} */
+    view?: boolean;
+  },
 ): Promise<void> {
   const g = cols(options.groups);
   const plus = options.values.map((v) => `coalesce(${id(v)}, 0)::DOUBLE AS ${id(v)}`).join(", ");
   const minus = options.values.map((v) => `-coalesce(${id(v)}, 0)::DOUBLE AS ${id(v)}`).join(", ");
   await db.run(`
-    CREATE OR REPLACE TABLE ${id(options.output)} AS
+    CREATE OR REPLACE ${options.view ? "VIEW" : "TABLE"} ${id(options.output)} AS
     SELECT ${g}, s AS t, ${plus} FROM ${id(options.input)} WHERE e IS NULL OR e > s
     UNION ALL
     SELECT ${g}, e AS t, ${minus} FROM ${id(options.input)} WHERE e > s`);
@@ -82,6 +89,8 @@ export async function combineDeltas(
     values: readonly string[];
     coefficients: string;
     output: string;
+    /** Make `output` a view (computed where it is read, once), not a table. @default {false} */
+    view?: boolean;
   },
 ): Promise<void> {
   const m = id(options.seriesColumn);
@@ -89,7 +98,7 @@ export async function combineDeltas(
   const sums = options.values.map((v) => `sum(k.k * d.${id(v)}) AS ${id(v)}`).join(", ");
   const nonzero = options.values.map((v) => `sum(k.k * d.${id(v)}) <> 0`).join(" OR ");
   await db.run(`
-    CREATE OR REPLACE TABLE ${id(options.output)} AS
+    CREATE OR REPLACE ${options.view ? "VIEW" : "TABLE"} ${id(options.output)} AS
     SELECT k.out AS ${m}, ${gs}, ${sums}
     FROM ${id(options.deltas)} d JOIN ${id(options.coefficients)} k ON k.series = d.${m}
     GROUP BY k.out, ${gs}
