@@ -80,9 +80,11 @@ export async function instanceCandidates(ctx: SpanContext): Promise<void> {
       WHERE event = 'compute_terminate_instance' AND result = 'Success' AND NOT action_failed
       GROUP BY uuid
     ), last_host AS (
-      SELECT uuid, host FROM inst_events
+      -- The latest event (ties: the highest event id, which is unique); an aggregation, not a
+      -- window sorting every event of every instance.
+      SELECT uuid, arg_max(host, {'t': t, 'id': event_id}) AS host FROM inst_events
       WHERE starts_with(event, 'compute_') AND result = 'Success' AND host IS NOT NULL
-      QUALIFY row_number() OVER (PARTITION BY uuid ORDER BY t DESC, event_id DESC) = 1
+      GROUP BY uuid
     )
     SELECT i.id::VARCHAR AS row_id, i.uuid, epoch_us(i.launched_at) AS s,
       least(epoch_us(i.terminated_at), epoch_us(i.deleted_at), term.t) AS e,
