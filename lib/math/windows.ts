@@ -62,14 +62,17 @@ export async function mergeWindows(
       SELECT ${k} AS k, s, e FROM ${id(options.input)} WHERE ${k} IS NOT NULL AND e > s
     ), ordered AS (
       SELECT k, s, e,
-        max(e) OVER (PARTITION BY k ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+        max(e) OVER (PARTITION BY k ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach,
+        max(e) OVER (PARTITION BY k) AS last_e
       FROM iv
-    ), grouped AS (
-      SELECT k, s, e,
-        sum(CASE WHEN reach >= s THEN 0 ELSE 1 END) OVER (PARTITION BY k ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS grp
-      FROM ordered
+    ), starts AS (
+      -- A window starts where no earlier interval reaches (touching ones join). It ends where the
+      -- next one starts, at the reach there (earlier windows end before it), or, for the last
+      -- window of a key, at the key's latest end: no running count and no grouping needed.
+      SELECT k, s, reach, last_e FROM ordered WHERE reach IS NULL OR reach < s
     )
-    SELECT k AS ${k}, min(s) AS s, max(e) AS e FROM grouped GROUP BY k, grp`);
+    SELECT k AS ${k}, s, coalesce(lead(reach) OVER (PARTITION BY k ORDER BY s), last_e) AS e
+    FROM starts`);
 }
 
 /**

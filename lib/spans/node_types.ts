@@ -52,14 +52,16 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
     CREATE OR REPLACE TABLE host_windows AS
     WITH iv AS (SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'),
     o AS (
-      SELECT *, max(e) OVER (PARTITION BY hostname ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+      SELECT *, max(e) OVER (PARTITION BY hostname ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach,
+        max(e) OVER (PARTITION BY hostname) AS last_e
       FROM iv
-    ), g AS (
-      SELECT *, sum(CASE WHEN reach >= s THEN 0 ELSE 1 END) OVER (PARTITION BY hostname ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS grp
-      FROM o
+    ), starts AS (
+      -- As mergeWindows (lib/math/windows.ts): a window starts where no earlier piece reaches.
+      SELECT hostname, s, reach, last_e FROM o WHERE reach IS NULL OR reach < s
     )
-    SELECT row_number() OVER (ORDER BY hostname, min(s)) AS window_id, hostname, min(s) AS s, max(e) AS e
-    FROM g GROUP BY hostname, grp`);
+    SELECT row_number() OVER (ORDER BY hostname, s) AS window_id, hostname, s,
+      coalesce(lead(reach) OVER (PARTITION BY hostname ORDER BY s), last_e) AS e
+    FROM starts`);
   // Blazar records with their node types and sizes, as intervals.
   await ctx.db.run(`
     CREATE OR REPLACE TABLE blazar_records AS
