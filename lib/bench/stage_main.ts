@@ -53,7 +53,7 @@ await runMain(async () => {
     const r = await runLedgerStage(site);
     result = { stack_ok: r.stack.ok, instants: r.stack.instants };
   } else if (step === "sweepline") {
-    using db = await Duck.open(":memory:", { preserve_insertion_order: "true" });
+    using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
     const asOf: string =
       JSON.parse(await Deno.readTextFile(join(site.outputDir, OUTPUT_FILES.invariants))).as_of;
     await db.run(
