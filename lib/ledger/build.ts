@@ -233,21 +233,27 @@ export async function buildLedger(
   await db.run(
     "CREATE OR REPLACE TABLE hours_t (site VARCHAR, collector_type VARCHAR, metric VARCHAR, resource VARCHAR, node_type VARCHAR, period VARCHAR, period_start DATE, hours DOUBLE)",
   );
-  // Months and years are sums of whole days (resampleSteps sums the same day atoms into its month
-  // and year buckets): summed from the daily integrals instead of resampling the steps twice
-  // more. Integer values over whole seconds give integer integrals, whose sums are exact in any
-  // order; fractional ones may differ in the last bits, as any parallel sum may.
+  // Months are sums of whole days (resampleSteps sums the same day atoms into its month buckets)
+  // and years sums of months: summed from the daily integrals instead of resampling the steps
+  // twice more. Integer values over whole seconds give integer integrals, whose sums are exact in
+  // any order; fractional ones may differ in the last bits, as any parallel sum may.
+  await db.run(`
+    CREATE OR REPLACE TABLE month_integrals AS
+    SELECT metric, resource, node_type, CAST(date_trunc('month', bucket_start) AS DATE) AS period_start,
+      sum(integral) AS integral
+    FROM daily_r GROUP BY ALL`);
   for (const period of ["month", "year"] as const) {
     await db.run(`
       INSERT INTO hours_t
       SELECT ${sqlLiteral(site)}, '${COLLECTOR_CURRENT}', metric::VARCHAR, resource::VARCHAR,
         node_type::VARCHAR, '${period}', period_start, integral / 3600
       FROM (
-        SELECT metric, resource, node_type, CAST(date_trunc('${period}', bucket_start) AS DATE) AS period_start,
+        SELECT metric, resource, node_type, CAST(date_trunc('${period}', period_start) AS DATE) AS period_start,
           sum(integral) AS integral
-        FROM daily_r GROUP BY ALL
-      ) ORDER BY metric, resource, node_type, period_start`);
+        FROM month_integrals GROUP BY ALL
+      )`);
   }
+  await db.run("DROP TABLE month_integrals");
   // The step functions in the long shape of DESIGN §2, as a view: written once, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_t AS
@@ -258,14 +264,28 @@ export async function buildLedger(
 }
 
 /**
- * The stack check, recomputed from the written steps: per resource and node type, the leaves'
- * values summed minus `total` at every instant any of them changes. And every series' negative
+ * The stack check, recomputed from the table `steps` (as {@linkcode buildSteps} leaves it): per
+ * resource and node type, the leaves' values summed minus `total` at every instant any of them
+ * changes (a violation where it is more than 1e-6 away from zero). And every series' negative
  * stretches.
+ *
+ * @example
+ * ```ts ignore
+ * await buildSteps(db, asOfUs);
+ * const { stack, negatives } = await ledgerChecks(db, asOfUs);
+ * ```
  */
-async function ledgerChecks(db: Duck, asOfUs: bigint): Promise<Omit<LedgerChecks, "window">> {
+export async function ledgerChecks(
+  db: Duck,
+  asOfUs: bigint,
+): Promise<Omit<LedgerChecks, "window">> {
   const leaves = LEAF_METRICS.map((m) => sqlLiteral(m)).join(", ");
   const r = RESOURCES;
-  const [stack] = await db.json<{ instants: string; violations: string; max_abs: number | null }>(`
+  // The residual's change at each instant where a leaf or total changes. Where every change is
+  // exactly zero (every site with whole-number values), so is the residual itself, at every
+  // instant: its running sum is computed only when some change is not.
+  await db.run(`
+    CREATE OR REPLACE TABLE stack_net AS
     WITH s AS (
       SELECT node_type, t, ${
     r.map((v) =>
@@ -273,19 +293,28 @@ async function ledgerChecks(db: Duck, asOfUs: bigint): Promise<Omit<LedgerChecks
     ).join(", ")
   }
       FROM steps WHERE metric IN (${leaves}) OR metric = 'total'
-    ), net AS (
-      SELECT node_type, t, ${r.map((v) => `sum(${v}) AS ${v}`).join(", ")} FROM s GROUP BY ALL
-    ), run AS (
+    )
+    SELECT node_type, t, ${r.map((v) => `sum(${v}) AS ${v}`).join(", ")} FROM s GROUP BY ALL`);
+  const [net] = await db.json<{ instants: string; changes: string }>(
+    `SELECT count(*) AS instants, count(*) FILTER (WHERE ${
+      r.map((v) => `${v} <> 0`).join(" OR ")
+    }) AS changes FROM stack_net`,
+  );
+  const [stack] = Number(net.changes) === 0
+    ? [{ instants: net.instants, violations: "0", max_abs: 0 }]
+    : await db.json<{ instants: string; violations: string; max_abs: number | null }>(`
+    WITH run AS (
       SELECT ${
-    r.map((v) =>
-      `sum(${v}) OVER (PARTITION BY node_type ORDER BY t ROWS UNBOUNDED PRECEDING) AS ${v}`
-    ).join(", ")
-  }
-      FROM net
+      r.map((v) =>
+        `sum(${v}) OVER (PARTITION BY node_type ORDER BY t ROWS UNBOUNDED PRECEDING) AS ${v}`
+      ).join(", ")
+    }
+      FROM stack_net
     )
     SELECT count(*) AS instants,
       count(*) FILTER (WHERE ${r.map((v) => `abs(${v}) > 1e-6`).join(" OR ")}) AS violations,
       max(greatest(${r.map((v) => `abs(${v})`).join(", ")})) AS max_abs FROM run`);
+  await db.run("DROP TABLE stack_net");
   // Every resource of a step holds for the same duration (steps have one row per instant and no
   // NULL values), so durations come from one window over the steps, and only the few steps with a
   // negative value are unpivoted (not every step, four times).

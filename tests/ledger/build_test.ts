@@ -1,7 +1,7 @@
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
-import { buildLedger, writeLedgerOutputs } from "../../lib/ledger/build.ts";
+import { buildLedger, ledgerChecks, writeLedgerOutputs } from "../../lib/ledger/build.ts";
 import { DEFAULT_MAINTENANCE } from "../../lib/config.ts";
 import { buildSpans } from "../../lib/spans/build.ts";
 import { LEAF_METRICS } from "../../lib/metrics.ts";
@@ -154,4 +154,51 @@ Deno.test("the ledger of the demo site reproduces the ground-truth hours per sta
     ok(r.max_diff < 1, `${r.metric} ${r.resource}: off by ${r.max_diff} s in a month`);
   }
   await Deno.remove(out, { recursive: true });
+});
+
+/** Steps by hand: [metric, t, nodes] on node type "bm" (the other resources 0). */
+async function stackOf(db: Duck, rows: [string, number, number][]) {
+  await db.run(
+    "CREATE OR REPLACE TABLE steps (metric VARCHAR, node_type VARCHAR, t BIGINT, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE)",
+  );
+  for (const [metric, t, n] of rows) {
+    await db.run("INSERT INTO steps VALUES ($1, 'bm', $2, $3, 0, 0, 0)", [metric, t, n]);
+  }
+  return (await ledgerChecks(db, 100n)).stack;
+}
+
+Deno.test("ledgerChecks() finds the instants where the leaves do not sum to total, and by how much", async () => {
+  using db = await Duck.open();
+  const [a, b] = [LEAF_METRICS[0], LEAF_METRICS[1]];
+  // Leaves a + b = total at every instant: 2 from t=0, 3 from t=10 (a step of each at 10).
+  const sums = await stackOf(db, [
+    ["total", 0, 2],
+    ["total", 10, 3],
+    [a, 0, 1],
+    [a, 10, 2],
+    [b, 0, 1],
+  ]);
+  equal(sums.ok, true);
+  equal(sums.instants, 2);
+  equal(sums.violations, 0);
+  equal(sums.max_abs_residual, 0);
+  // Total stays 2 until t=20 while the leaves are 3 from t=10, then total is 4 until t=30: off
+  // by 1 over [10, 30), right again from t=30.
+  const bad = await stackOf(db, [
+    ["total", 0, 2],
+    ["total", 20, 4],
+    ["total", 30, 3],
+    [a, 0, 1],
+    [a, 10, 2],
+    [b, 0, 1],
+  ]);
+  equal(bad.ok, false);
+  equal(bad.instants, 4);
+  equal(bad.violations, 2); // t=10 (leaves 3, total 2) and t=20 (leaves 3, total 4)
+  equal(bad.max_abs_residual, 1);
+  // Fractions that cancel only up to rounding: within the tolerance, not a violation.
+  const close = await stackOf(db, [["total", 0, 0.3], [a, 0, 0.1], [b, 0, 0.2]]);
+  equal(close.ok, true);
+  equal(close.violations, 0);
+  ok(close.max_abs_residual < 1e-6);
 });
