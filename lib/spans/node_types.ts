@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { mergeWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
 
 /**
@@ -48,20 +49,15 @@ export async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
  */
 export async function hostWindows(ctx: SpanContext): Promise<void> {
   const asOf = `${ctx.asOfUs}::BIGINT`;
+  // The maximal intervals of each hostname's total pieces, numbered by hostname and start.
+  await ctx.db.run(
+    "CREATE OR REPLACE VIEW total_pieces AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'",
+  );
+  await mergeWindows(ctx.db, { input: "total_pieces", output: "total_windows", key: "hostname" });
   await ctx.db.run(`
     CREATE OR REPLACE TABLE host_windows AS
-    WITH iv AS (SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'),
-    o AS (
-      SELECT *, max(e) OVER (PARTITION BY hostname ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach,
-        max(e) OVER (PARTITION BY hostname) AS last_e
-      FROM iv
-    ), starts AS (
-      -- As mergeWindows (lib/math/windows.ts): a window starts where no earlier piece reaches.
-      SELECT hostname, s, reach, last_e FROM o WHERE reach IS NULL OR reach < s
-    )
-    SELECT row_number() OVER (ORDER BY hostname, s) AS window_id, hostname, s,
-      coalesce(lead(reach) OVER (PARTITION BY hostname ORDER BY s), last_e) AS e
-    FROM starts`);
+    SELECT row_number() OVER (ORDER BY hostname, s) AS window_id, hostname, s, e FROM total_windows;
+    DROP TABLE total_windows; DROP VIEW total_pieces;`);
   // Blazar records with their node types and sizes, as intervals.
   await ctx.db.run(`
     CREATE OR REPLACE TABLE blazar_records AS
