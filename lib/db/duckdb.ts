@@ -136,6 +136,21 @@ export function enumType(values: Iterable<string>): string {
   return distinct.length > 0 ? `ENUM(${distinct.map(sqlLiteral).join(", ")})` : "VARCHAR";
 }
 
+/**
+ * SQL: the constant `text` as a value of its own one-value ENUM ({@linkcode enumType}), for a
+ * column that holds the same string on every row (a site key, a collector type).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { enumConstant } from "./duckdb.ts";
+ * equal(enumConstant("tacc"), "CAST('tacc' AS ENUM('tacc'))");
+ * ```
+ */
+export function enumConstant(text: string): string {
+  return `CAST(${sqlLiteral(text)} AS ${enumType([text])})`;
+}
+
 /** Compares strings by code point (UTF-8 byte order), not by UTF-16 code unit. */
 function byCodePoint(a: string, b: string): number {
   const x = [...a], y = [...b];

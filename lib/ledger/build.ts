@@ -17,7 +17,7 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { enumType, sqlLiteral } from "../db/duckdb.ts";
+import { enumConstant, enumType, sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite } from "../fs.ts";
 import { combineDeltas, deltasToSteps, intervalsToDeltas } from "../math/sweepline.ts";
 import { resampleSteps } from "../math/resample.ts";
@@ -193,9 +193,9 @@ export async function buildLedger(
   // The outputs' small string columns as ENUMs (enumType()): the parquet writer takes their
   // dictionaries as they are (tacc: 7M usage rows written in 0.3 s instead of 0.8 s).
   const resourceType = enumType(values);
-  const constants = `CAST(${sqlLiteral(site)} AS ${
-    enumType([site])
-  }) AS site, CAST('${COLLECTOR_CURRENT}' AS ${enumType([COLLECTOR_CURRENT])}) AS collector_type`;
+  const constants = `${enumConstant(site)} AS site, ${
+    enumConstant(COLLECTOR_CURRENT)
+  } AS collector_type`;
   // Integrals of the measured series only; derived ones follow by linearity, exactly.
   const measured = MEASURED_METRICS.map((m) => sqlLiteral(m)).join(", ");
   // A view: the resampling reads these steps once, no copy is needed.

@@ -21,7 +21,7 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { enumType, sqlLiteral } from "../db/duckdb.ts";
+import { enumConstant, sqlLiteral } from "../db/duckdb.ts";
 import { qualifiedName, REGISTRY } from "../registry.ts";
 import type { SiteConfig } from "../config.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
@@ -376,7 +376,7 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
   const asOf = `${asOfUs}::BIGINT`;
   // Small string domains leave as ENUMs (enumType()): sorted as their text, written as their
   // dictionaries, read back from parquet as VARCHAR.
-  const siteCol = `CAST(${sqlLiteral(site)} AS ${enumType([site])}) AS site`;
+  const siteCol = `${enumConstant(site)} AS site`;
   const instance = "p.metric LIKE 'occupied_%' OR p.metric LIKE 'active_%'";
   // The window holding each piece's start, looked up by host and year (about 365 days; a window
   // is listed once per year it touches): a host may have many windows (92 on average on tacc),

@@ -17,8 +17,12 @@
 import { mergeWindows, splitByWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
 
+/** Source of the spans an allocation proves (`total` and `reservable`). */
+export const EVIDENCE_ALLOCATION = "evidence.allocation";
+/** Source of the spans an instance proves (`total`). */
+export const EVIDENCE_INSTANCE = "evidence.instance";
 /** Sources of evidence spans (DESIGN §7): their hours are reported apart from their layer's. */
-export const EVIDENCE_SOURCES = ["evidence.allocation", "evidence.instance"] as const;
+export const EVIDENCE_SOURCES = [EVIDENCE_ALLOCATION, EVIDENCE_INSTANCE] as const;
 
 async function addGapSpans(
   ctx: SpanContext,
@@ -86,7 +90,7 @@ export async function totalEvidence(
   await addGapSpans(ctx, {
     intervals: "ev_alloc",
     covered: "ev_have",
-    source: EVIDENCE_SOURCES[0],
+    source: EVIDENCE_ALLOCATION,
     metric: "total",
   });
   await db.run(
@@ -98,7 +102,7 @@ export async function totalEvidence(
   await addGapSpans(ctx, {
     intervals: "ev_inst",
     covered: "ev_have",
-    source: EVIDENCE_SOURCES[1],
+    source: EVIDENCE_INSTANCE,
     metric: "total",
   });
   await db.run(`DROP TABLE ev_have; DROP TABLE ev_services; DROP TABLE ev_inst`);
@@ -116,7 +120,7 @@ export async function reservableEvidence(ctx: SpanContext, allocLive: string): P
   await addGapSpans(ctx, {
     intervals: "ev_alloc",
     covered: "ev_have",
-    source: EVIDENCE_SOURCES[0],
+    source: EVIDENCE_ALLOCATION,
     metric: "reservable",
   });
   await db.run(`DROP TABLE ev_have; DROP TABLE ev_alloc`);

@@ -6,6 +6,7 @@
  */
 import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../db/duckdb.ts";
+import { EVIDENCE_SOURCES } from "./evidence.ts";
 
 /** One row of the audit summary. */
 export interface AuditSummaryRow {
@@ -64,11 +65,12 @@ export async function ruleEffects(
   const s = sqlLiteral(spansPath), a = sqlLiteral(auditPath);
   const asOfTs = `${sqlLiteral(asOf.replace("T", " "))}::TIMESTAMP`;
   const hours = `(epoch(coalesce("end", ${asOfTs})) - epoch(start)) / 3600 * nodes`;
+  const evidence = [...EVIDENCE_SOURCES, "nova.services"].map(sqlLiteral).join(", ");
   return await db.json<RuleEffect>(`
     WITH sp AS (SELECT source, metric, ${hours} AS h FROM read_parquet(${s})),
     au AS (SELECT source, reason, seconds / 3600 AS h FROM read_parquet(${a}))
     SELECT 'evidence' AS rule, 'added' AS effect, source, metric, sum(h)::DOUBLE AS hours FROM sp
-      WHERE source IN ('evidence.allocation', 'evidence.instance', 'nova.services') GROUP BY ALL
+      WHERE source IN (${evidence}) GROUP BY ALL
     UNION ALL
     SELECT 'conflict exclusion', 'excluded', source, 'duplicate_conflict', sum(h) FROM au WHERE reason = 'duplicate_conflict' GROUP BY ALL
     UNION ALL
