@@ -122,6 +122,7 @@ export async function runLedgerStage(
     as_of: inv.as_of,
     window: checks.window,
     checks: [...spanChecks, stack],
+    ledger_sums: checks.sums,
     negative_derived: checks.negatives,
   };
   await atomicWriteText(invPath, JSON.stringify(doc, null, 2) + "\n");

@@ -6,7 +6,7 @@
  * |---|---|
  * | spans to deltas | each span adds its resource amount at its start and removes it at its end |
  * | derived metrics | linear combinations of measured deltas (`coefficients.ts`), so they are exact at every instant |
- * | steps | running sum per (metric, resource, node type) |
+ * | steps | running sum per (metric, resource, node type); exact, in integer lanes, when resources are whole numbers |
  * | stack check | leaves minus total, recomputed from the written steps, is zero at every instant |
  * | negative values | counted per metric with their duration and resource-hours below zero, never clamped |
  * | daily means, hours | running integral at bucket edges (`lib/math/resample.ts`) |
@@ -21,6 +21,7 @@ import { enumConstant, enumType, sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite } from "../fs.ts";
 import { combineDeltas, deltasToSteps, intervalsToDeltas } from "../math/sweepline.ts";
 import { resampleSteps } from "../math/resample.ts";
+import { combinedDeltaBounds, type Lane, planLanes } from "../math/lanes.ts";
 import { COLLECTOR_CURRENT, LEAF_METRICS, MEASURED_METRICS, RESOURCES } from "../metrics.ts";
 import { metricTerms } from "./coefficients.ts";
 
@@ -51,6 +52,9 @@ export interface NegativeSeries {
 /** The stack check of DESIGN §8.3 and the negative-value diagnostics. */
 export interface LedgerChecks {
   stack: { ok: boolean; instants: number; violations: number; max_abs_residual: number };
+  /** How the step functions were summed: exactly, in these lanes (whole-number resources), or
+   * in DOUBLE rounded to 9 decimals (`lanes` empty). */
+  sums: { exact: boolean; lanes: string[] };
   negatives: NegativeSeries[];
   window: { start: string; end: string };
 }
@@ -76,13 +80,21 @@ function isoOf(us: bigint): string {
   return new Date(Number(us / 1000n)).toISOString().slice(0, 19);
 }
 
+/** How {@linkcode buildSteps} summed: in exact lanes (whole-number resources) or rounded. */
+export interface StepsPlan {
+  /** The exact lanes of the resources, or null when some value was not a whole number (sums
+   * rounded to 9 decimals). */
+  lanes: Lane[] | null;
+}
+
 /**
  * The sweepline of stage 03: from the table (or view) `spans`, the table `steps` (`metric,
  * node_type, t` in microseconds, one column per resource): each span adds its resources at its
  * start and removes them at its end (clipped to as_of), derived metrics are the linear
  * combinations of the measured deltas, and a running sum per metric and node type gives the step
  * functions. Also leaves the table `metric_terms` (the derived metrics' coefficients), which the
- * resampling reuses.
+ * resampling reuses. Whole-number resources are summed exactly and unrounded (`lanes.ts`);
+ * others in DOUBLE, rounded to 9 decimals.
  *
  * @example
  * ```ts ignore
@@ -93,7 +105,7 @@ function isoOf(us: bigint): string {
 export async function buildSteps(
   db: Duck,
   asOfUs: bigint,
-): Promise<void> {
+): Promise<StepsPlan> {
   const asOf = `${asOfUs}::BIGINT`;
   const values = [...RESOURCES];
   const terms = metricTerms();
@@ -120,13 +132,6 @@ export async function buildSteps(
       CASE WHEN "end" IS NULL THEN NULL ELSE least(epoch_us("end"), ${asOf}) END AS e,
       nodes, vcpus, memory_mb, disk_gb
     FROM spans WHERE epoch_us(start) < ${asOf}`);
-  await intervalsToDeltas(db, {
-    input: "span_values",
-    groups: ["metric", "node_type"],
-    values,
-    output: "deltas",
-    view: true,
-  });
   await db.run(
     `CREATE OR REPLACE TEMP TABLE metric_terms (out ${metricType}, series ${metricType}, k DOUBLE)`,
   );
@@ -135,11 +140,29 @@ export async function buildSteps(
       terms.map((t) => `(${sqlLiteral(t.out)}, ${sqlLiteral(t.series)}, ${t.k})`).join(", ")
     }`,
   );
+  // Whole-number resources (what Nova and Blazar record) are summed exactly, unrounded, two to
+  // a DOUBLE where they fit (lanes.ts): fewer sums and running sums (tacc: 3 instead of 4).
+  const bounds = await combinedDeltaBounds(db, {
+    input: "span_values",
+    seriesColumn: "metric",
+    groups: ["node_type"],
+    values,
+    coefficients: "metric_terms",
+  });
+  const lanes = bounds ? planLanes(values, bounds) : undefined;
+  await intervalsToDeltas(db, {
+    input: "span_values",
+    groups: ["metric", "node_type"],
+    values,
+    output: "deltas",
+    view: true,
+    lanes,
+  });
   await combineDeltas(db, {
     deltas: "deltas",
     seriesColumn: "metric",
     groups: ["node_type"],
-    values,
+    values: lanes ? lanes.map((l) => l.column) : values,
     coefficients: "metric_terms",
     output: "all_deltas",
     view: true,
@@ -151,8 +174,10 @@ export async function buildSteps(
     output: "steps",
     // combineDeltas grouped by (metric, node_type, t) already: no second aggregation.
     grouped: true,
+    lanes,
   });
   await db.run("DROP VIEW all_deltas; DROP VIEW deltas; DROP VIEW span_values");
+  return { lanes: lanes ?? null };
 }
 
 /**
@@ -172,7 +197,8 @@ export async function buildLedger(
 ): Promise<LedgerChecks> {
   const asOfUs = usOf(options.asOf);
   const values = [...RESOURCES];
-  await buildSteps(db, asOfUs);
+  const plan = await buildSteps(db, asOfUs);
+  const sums = { exact: plan.lanes !== null, lanes: plan.lanes?.map((l) => l.column) ?? [] };
 
   // Window of the views.
   const first = await db.value<bigint | null>("SELECT min(t) FROM steps");
@@ -260,7 +286,7 @@ export async function buildLedger(
     SELECT ${constants}, metric, CAST(resource AS ${resourceType}) AS resource, node_type,
       make_timestamp(t) AS timestamp, value
     FROM (UNPIVOT steps ON ${values.join(", ")} INTO NAME resource VALUE value)`);
-  return { ...checks, window: { start: isoOf(startUs), end: isoOf(endUs) } };
+  return { ...checks, sums, window: { start: isoOf(startUs), end: isoOf(endUs) } };
 }
 
 /**
@@ -278,7 +304,7 @@ export async function buildLedger(
 export async function ledgerChecks(
   db: Duck,
   asOfUs: bigint,
-): Promise<Omit<LedgerChecks, "window">> {
+): Promise<Omit<LedgerChecks, "window" | "sums">> {
   const leaves = LEAF_METRICS.map((m) => sqlLiteral(m)).join(", ");
   const r = RESOURCES;
   // The residual's change at each instant where a leaf or total changes. Where every change is

@@ -11,9 +11,20 @@
  * Half-open intervals make an end and a start at the same instant one net delta: the count
  * neither dips nor spikes there. Instants whose net delta is zero produce no step.
  *
+ * Sums are DOUBLE. Values with fractions are rounded to 9 decimals in the steps, so that sums
+ * of fractions return to exact zeros. Whole-number values whose sums stay below 2^53 are exact
+ * without rounding and may travel two to a column (`lanes`, from `lanes.ts`): the deltas carry
+ * lane columns, the steps unpack them into the value columns again.
+ *
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
+import { type Lane, packLane, unpackLane } from "./lanes.ts";
+
+/** A lane of one value column: the value itself. */
+function single(v: string): Lane {
+  return { column: v, hi: v, lo: null, scale: 1 };
+}
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function id(name: string): string {
@@ -29,7 +40,8 @@ function cols(names: readonly string[]): string {
 /**
  * Replaces `output` by `(groups..., t, values...)`: one delta row per interval start (`+value`)
  * and one per interval end (`-value`), for each value column. `input` has the group columns,
- * `s`, `e` (BIGINT; `e` NULL = open) and the value columns (NULL counts as 0).
+ * `s`, `e` (BIGINT; `e` NULL = open) and the value columns (NULL counts as 0). With `lanes`,
+ * the deltas have one column per lane instead (`planLanes()` in `lanes.ts`).
  *
  * @example
  * ```ts
@@ -51,11 +63,15 @@ export async function intervalsToDeltas(
     output: string;
     /** Make `output` a view (computed where it is read, once), not a table. @default {false} */
     view?: boolean;
+    /** Exact lanes of the values (whole numbers only): one delta column per lane. */
+    lanes?: readonly Lane[];
   },
 ): Promise<void> {
   const g = cols(options.groups);
-  const plus = options.values.map((v) => `coalesce(${id(v)}, 0)::DOUBLE AS ${id(v)}`).join(", ");
-  const minus = options.values.map((v) => `-coalesce(${id(v)}, 0)::DOUBLE AS ${id(v)}`).join(", ");
+  const lanes = options.lanes ?? options.values.map(single);
+  const zero = (c: string) => `coalesce(${c}, 0)`;
+  const plus = lanes.map((l) => `${packLane(l, zero)} AS ${id(l.column)}`).join(", ");
+  const minus = lanes.map((l) => `-${packLane(l, zero)} AS ${id(l.column)}`).join(", ");
   await db.run(`
     CREATE OR REPLACE ${options.view ? "VIEW" : "TABLE"} ${id(options.output)} AS
     SELECT ${g}, s AS t, ${plus} FROM ${id(options.input)} WHERE e IS NULL OR e > s
@@ -108,9 +124,10 @@ export async function combineDeltas(
 /**
  * Replaces `output` by the step function of each group: `(groups..., t, values...)`, with one
  * row per instant at which any of the group's values changes. Values are rounded to `digits`
- * decimals (default 9) so that sums of fractions return to exact zeros. With `grouped`, the
- * deltas already have one row per group and instant (as {@linkcode combineDeltas} leaves them)
- * and are not aggregated again.
+ * decimals (default 9) so that sums of fractions return to exact zeros; with `lanes` the deltas
+ * hold those lanes' columns, every sum is exact and nothing is rounded, and the steps have the
+ * value columns again. With `grouped`, the deltas already have one row per group and instant
+ * (as {@linkcode combineDeltas} leaves them) and are not aggregated again.
  *
  * @example
  * ```ts
@@ -134,26 +151,45 @@ export async function deltasToSteps(
     digits?: number;
     /** The deltas have one row per group and instant already. @default {false} */
     grouped?: boolean;
+    /** The exact lanes the deltas carry (`planLanes()`): their columns, unpacked at the end. */
+    lanes?: readonly Lane[];
   },
 ): Promise<void> {
   const g = options.groups.map(id);
   const gc = g.length > 0 ? `${g.join(", ")}, ` : "";
   const digits = options.digits ?? 9;
   const part = g.length > 0 ? `PARTITION BY ${g.join(", ")}` : "";
-  const sums = options.values.map((v) => `sum(${id(v)}) AS ${id(v)}`).join(", ");
-  const nonzero = options.values.map((v) => `round(sum(${id(v)}), ${digits}) <> 0`).join(" OR ");
-  const run = options.values.map((v) =>
-    `round(sum(${id(v)}) OVER (${part} ORDER BY t ROWS UNBOUNDED PRECEDING), ${digits}) AS ${id(v)}`
-  ).join(", ");
+  const exact = options.lanes !== undefined;
+  const lanes = options.lanes ?? options.values.map(single);
+  const cs = lanes.map((l) => id(l.column));
+  const near = (x: string) => exact ? x : `round(${x}, ${digits})`;
+  const sums = cs.map((c) => `sum(${c}) AS ${c}`).join(", ");
+  const nonzero = cs.map((c) => `${near(`sum(${c})`)} <> 0`).join(" OR ");
+  const run = cs.map((c) =>
+    `${near(`sum(${c}) OVER (${part} ORDER BY t ROWS UNBOUNDED PRECEDING)`)} AS ${c}`
+  )
+    .join(", ");
   // One row per group and instant: the sum of a single row is the row, so the same filter
   // applies without a hash aggregation.
   const net = options.grouped
-    ? `SELECT ${gc} t, ${options.values.map(id).join(", ")} FROM ${id(options.deltas)} WHERE ${
-      options.values.map((v) => `round(${id(v)}, ${digits}) <> 0`).join(" OR ")
+    ? `SELECT ${gc} t, ${cs.join(", ")} FROM ${id(options.deltas)} WHERE ${
+      cs.map((c) => `${near(c)} <> 0`).join(" OR ")
     }`
     : `SELECT ${gc} t, ${sums} FROM ${id(options.deltas)} GROUP BY ALL HAVING ${nonzero}`;
+  const steps = `SELECT ${gc} t, ${run} FROM net`;
+  // Lanes unpacked into the value columns, in the order of `values`.
+  const unpacked = new Map(lanes.flatMap(unpackLane));
+  const missing = options.values.filter((v) => !unpacked.has(id(v)));
+  if (missing.length > 0) {
+    throw new Error(
+      `Cannot build steps: expected a lane for every value column, found none for ${
+        missing.join(", ")
+      }`,
+    );
+  }
+  const list = options.values.map((v) => `${unpacked.get(id(v))} AS ${id(v)}`).join(", ");
   await db.run(`
     CREATE OR REPLACE TABLE ${id(options.output)} AS
     WITH net AS (${net})
-    SELECT ${gc} t, ${run} FROM net`);
+    ${exact ? `SELECT ${gc} t, ${list} FROM (${steps})` : steps}`);
 }

@@ -22,6 +22,8 @@ export interface InvariantsDoc {
   as_of: string;
   window?: { start: string; end: string };
   checks: (InvariantCheck & Record<string, unknown>)[];
+  /** How stage 03 summed the step functions (`LedgerChecks.sums`). */
+  ledger_sums?: { exact: boolean; lanes: string[] };
   negative_derived?: NegativeSeries[];
 }
 

@@ -183,13 +183,19 @@ function badges(input: SiteReportInput): RawHtml {
   const negBadge = neg === 0
     ? markup`<li class="badge ok">no negative derived series</li>`
     : markup`<li class="badge bad">${neg} negative derived series</li>`;
+  const sums = input.invariants.ledger_sums;
+  const sumsBadge = sums === undefined
+    ? markup``
+    : sums.exact
+    ? markup`<li class="badge ok">step functions summed exactly (whole numbers)</li>`
+    : markup`<li class="badge">step functions summed in floating point, rounded to 9 decimals</li>`;
   const legacyStage = input.run.stages.find((s) => s.name.startsWith("04"));
   const legacy = legacyStage?.skipped
     ? markup`<li class="badge">legacy comparison skipped</li>`
     : markup`<li class="badge">legacy comparison: ${
       input.legacy ? `${input.legacy.ranking.length} ranked cells` : "absent"
     }</li>`;
-  return markup`<ul class="badges">${inv}${negBadge}${legacy}</ul>`;
+  return markup`<ul class="badges">${inv}${negBadge}${sumsBadge}${legacy}</ul>`;
 }
 
 /**

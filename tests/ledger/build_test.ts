@@ -1,4 +1,4 @@
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
 import { buildLedger, ledgerChecks, writeLedgerOutputs } from "../../lib/ledger/build.ts";
@@ -105,6 +105,31 @@ Deno.test("buildLedger() counts negative derived values with their hours and nev
   equal(neg.resource_hours, 6);
   equal(neg.min_value, -1);
   ok(checks.stack.ok, "leaves still sum to total");
+});
+
+Deno.test("buildLedger() sums whole numbers exactly in lanes, and fractions in DOUBLE rounded to 9 decimals", async () => {
+  using db = await Duck.open();
+  const whole = await ledgerOf(db, [
+    ["total", "bm", "2025-01-01 00:00:00", null, 2, 96],
+    ["reservable", "bm", "2025-01-01 00:00:00", "2025-01-02 00:00:00", 1, 48],
+  ]);
+  equal(whole.sums.exact, true);
+  // Small bounds: every resource finds a partner (two lanes of two).
+  equal(whole.sums.lanes.length, 2, whole.sums.lanes.join(" "));
+  equal(await valueAt(db, "ondemand_capacity", "2025-01-01 12:00:00", "memory_mb"), 48 * 1024);
+  equal(await valueAt(db, "ondemand_capacity", "2025-01-02 12:00:00", "vcpus"), 96);
+  // A tenth of a node (a fraction with no exact binary form): the rounded path, same answers.
+  const fraction = await ledgerOf(db, [
+    ["total", "bm", "2025-01-01 00:00:00", null, 2, 96],
+    ["reservable", "bm", "2025-01-01 00:00:00", "2025-01-02 00:00:00", 1, 48],
+    ["committed", "bm", "2025-01-01 00:00:00", "2025-01-02 00:00:00", 0.1, 4.8],
+    ["committed", "bm", "2025-01-01 06:00:00", "2025-01-02 00:00:00", 0.2, 9.6],
+  ]);
+  equal(fraction.sums.exact, false);
+  deepEqual(fraction.sums.lanes, []);
+  equal(await valueAt(db, "available", "2025-01-01 12:00:00"), 0.7, "1 - 0.1 - 0.2, rounded");
+  equal(await valueAt(db, "ondemand_capacity", "2025-01-01 12:00:00", "memory_mb"), 48 * 1024);
+  ok(fraction.stack.ok, JSON.stringify(fraction.stack));
 });
 
 Deno.test("buildLedger() clips its views to the window, never the spans", async () => {
