@@ -52,9 +52,10 @@ export interface NegativeSeries {
 /** The stack check of DESIGN §8.3 and the negative-value diagnostics. */
 export interface LedgerChecks {
   stack: { ok: boolean; instants: number; violations: number; max_abs_residual: number };
-  /** How the step functions were summed: exactly, in these lanes (whole-number resources), or
-   * in DOUBLE rounded to 9 decimals (`lanes` empty). */
-  sums: { exact: boolean; lanes: string[] };
+  /** How the step functions were summed: `exact` when every resource was (whole numbers), in
+   * these lanes (`lanes.ts`); the resources in `rounded` were summed in DOUBLE and rounded to 9
+   * decimals. */
+  sums: { exact: boolean; lanes: string[]; rounded: string[] };
   negatives: NegativeSeries[];
   window: { start: string; end: string };
 }
@@ -80,11 +81,10 @@ function isoOf(us: bigint): string {
   return new Date(Number(us / 1000n)).toISOString().slice(0, 19);
 }
 
-/** How {@linkcode buildSteps} summed: in exact lanes (whole-number resources) or rounded. */
+/** How {@linkcode buildSteps} summed: the lanes of the resources (`lanes.ts`). */
 export interface StepsPlan {
-  /** The exact lanes of the resources, or null when some value was not a whole number (sums
-   * rounded to 9 decimals). */
-  lanes: Lane[] | null;
+  /** Exact lanes for whole-number resources; inexact ones (rounded to 9 decimals) for others. */
+  lanes: Lane[];
 }
 
 /**
@@ -140,16 +140,19 @@ export async function buildSteps(
       terms.map((t) => `(${sqlLiteral(t.out)}, ${sqlLiteral(t.series)}, ${t.k})`).join(", ")
     }`,
   );
-  // Whole-number resources (what Nova and Blazar record) are summed exactly, unrounded, two to
-  // a DOUBLE where they fit (lanes.ts): fewer sums and running sums (tacc: 3 instead of 4).
-  const bounds = await combinedDeltaBounds(db, {
-    input: "span_values",
-    seriesColumn: "metric",
-    groups: ["node_type"],
+  // Whole-number resources (what Nova and Blazar record; a KVM instance's share of a node is
+  // not) are summed exactly, unrounded, two to a DOUBLE where they fit (lanes.ts): fewer sums
+  // and running sums (tacc: 2 instead of 4).
+  const lanes = planLanes(
     values,
-    coefficients: "metric_terms",
-  });
-  const lanes = bounds ? planLanes(values, bounds) : undefined;
+    await combinedDeltaBounds(db, {
+      input: "span_values",
+      seriesColumn: "metric",
+      groups: ["node_type"],
+      values,
+      coefficients: "metric_terms",
+    }),
+  );
   await intervalsToDeltas(db, {
     input: "span_values",
     groups: ["metric", "node_type"],
@@ -162,7 +165,7 @@ export async function buildSteps(
     deltas: "deltas",
     seriesColumn: "metric",
     groups: ["node_type"],
-    values: lanes ? lanes.map((l) => l.column) : values,
+    values: lanes.map((l) => l.column),
     coefficients: "metric_terms",
     output: "all_deltas",
     view: true,
@@ -177,7 +180,7 @@ export async function buildSteps(
     lanes,
   });
   await db.run("DROP VIEW all_deltas; DROP VIEW deltas; DROP VIEW span_values");
-  return { lanes: lanes ?? null };
+  return { lanes };
 }
 
 /**
@@ -198,7 +201,11 @@ export async function buildLedger(
   const asOfUs = usOf(options.asOf);
   const values = [...RESOURCES];
   const plan = await buildSteps(db, asOfUs);
-  const sums = { exact: plan.lanes !== null, lanes: plan.lanes?.map((l) => l.column) ?? [] };
+  const sums = {
+    exact: plan.lanes.every((l) => l.exact),
+    lanes: plan.lanes.map((l) => l.column),
+    rounded: plan.lanes.filter((l) => !l.exact).map((l) => l.hi),
+  };
 
   // Window of the views.
   const first = await db.value<bigint | null>("SELECT min(t) FROM steps");

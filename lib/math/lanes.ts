@@ -9,12 +9,12 @@
  * of two above twice `lo`'s bound: sums of the packed value are the packed sums, and each is
  * unpacked exactly (`hi = round(p / scale)`, `lo = p - hi * scale`).
  *
- * | values | bounds (largest possible sum of absolute values, per column) | lanes |
+ * | a column's values | its bound (largest possible sum of absolute values) | its lane |
  * |---|---|---|
- * | any not a whole number, or a coefficient not whole | - | none: callers sum in DOUBLE and round |
- * | whole | a column's bound above 2^53 | none |
- * | whole | `hi`'s bound x `scale` + `lo`'s bound below 2^53 | `hi` and `lo` share a lane |
- * | whole | otherwise | one lane per column |
+ * | some not a whole number (or a coefficient is not) | - | its own, inexact: summed in DOUBLE, rounded by the caller |
+ * | whole | 2^53 or more | its own, inexact |
+ * | whole | `hi`'s bound x `scale` + `lo`'s bound below 2^53 | shared with another exact column |
+ * | whole | otherwise | its own, exact |
  *
  * @module
  */
@@ -32,6 +32,8 @@ export interface Lane {
   lo: string | null;
   /** Power of two that `hi` is multiplied by (1 for a lane of one column). */
   scale: number;
+  /** Its sums are exact (whole numbers below 2^53): nothing to round. */
+  exact: boolean;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -50,10 +52,11 @@ function scaleFor(bound: number): number {
 }
 
 /**
- * Pairs value columns into lanes, as many pairs as fit: `bounds` gives, per column, an upper
- * bound on the absolute value of any partial sum (a whole number). Returns one lane per column
- * that found no partner, in the order of `values`, then the pairs. Throws when a column has no
- * bound or a bound is not below {@linkcode EXACT_LIMIT}: such columns cannot be summed exactly.
+ * Plans the lanes of value columns: `bounds` gives, per column, an upper bound on the absolute
+ * value of any partial sum (a whole number), or null when its sums cannot be exact (fractions).
+ * Exact columns are paired, as many pairs as fit below {@linkcode EXACT_LIMIT}. Returns one
+ * lane per column without a partner, in the order of `values`, then the pairs. A bound that is
+ * not below 2^53 makes its column inexact; a column missing from `bounds` is an error.
  *
  * @example
  * ```ts
@@ -61,22 +64,29 @@ function scaleFor(bound: number): number {
  * import { planLanes } from "./lanes.ts";
  * const lanes = planLanes(["nodes", "vcpus", "memory_mb"], new Map([["nodes", 600], ["vcpus", 30_000], ["memory_mb", 2 ** 45]]));
  * deepEqual(lanes.map((l) => l.column), ["memory_mb", "vcpus__nodes"]);
+ * const kvm = planLanes(["nodes", "vcpus"], new Map([["nodes", null], ["vcpus", 30_000]]));
+ * deepEqual(kvm.map((l) => [l.column, l.exact]), [["nodes", false], ["vcpus", true]]);
  * ```
  */
-export function planLanes(values: readonly string[], bounds: ReadonlyMap<string, number>): Lane[] {
+export function planLanes(
+  values: readonly string[],
+  bounds: ReadonlyMap<string, number | null>,
+): Lane[] {
+  const exact = new Map<string, number>();
   for (const v of values) {
-    const b = bounds.get(v);
-    if (b === undefined || !Number.isFinite(b) || b < 0 || b >= EXACT_LIMIT) {
-      throw new Error(
-        `Cannot plan exact lanes for "${v}": expected a bound from 0 to below 2^53, found ${b}`,
-      );
+    if (!bounds.has(v)) {
+      throw new Error(`Cannot plan the lanes of "${v}": expected a bound for it, found none`);
     }
+    const b = bounds.get(v);
+    if (typeof b === "number" && Number.isFinite(b) && b >= 0 && b < EXACT_LIMIT) exact.set(v, b);
   }
-  // Two pointers over the columns sorted by bound: the smallest with the largest it fits with
-  // gives the most pairs.
-  const sorted = [...values].sort((a, b) => bounds.get(a)! - bounds.get(b)! || a.localeCompare(b));
+  // Two pointers over the exact columns sorted by bound: the smallest with the largest it fits
+  // with gives the most pairs.
+  const sorted = [...exact.keys()].sort((a, b) =>
+    exact.get(a)! - exact.get(b)! || a.localeCompare(b)
+  );
   const fits = (hi: string, lo: string) =>
-    bounds.get(hi)! * scaleFor(bounds.get(lo)!) + bounds.get(lo)! < EXACT_LIMIT;
+    exact.get(hi)! * scaleFor(exact.get(lo)!) + exact.get(lo)! < EXACT_LIMIT;
   const pairs: Lane[] = [];
   const paired = new Set<string>();
   let i = 0;
@@ -84,14 +94,20 @@ export function planLanes(values: readonly string[], bounds: ReadonlyMap<string,
   while (i < j) {
     const lo = sorted[i], hi = sorted[j];
     if (fits(hi, lo)) {
-      pairs.push({ column: `${hi}__${lo}`, hi, lo, scale: scaleFor(bounds.get(lo)!) });
+      pairs.push({
+        column: `${hi}__${lo}`,
+        hi,
+        lo,
+        scale: scaleFor(exact.get(lo)!),
+        exact: true,
+      });
       paired.add(hi).add(lo);
       i++;
     }
     j--;
   }
   const singles = values.filter((v) => !paired.has(v))
-    .map((v): Lane => ({ column: v, hi: v, lo: null, scale: 1 }));
+    .map((v): Lane => ({ column: v, hi: v, lo: null, scale: 1, exact: exact.has(v) }));
   return [...singles, ...pairs];
 }
 
@@ -103,7 +119,7 @@ export function planLanes(values: readonly string[], bounds: ReadonlyMap<string,
  * ```ts
  * import { equal } from "node:assert/strict";
  * import { packLane } from "./lanes.ts";
- * equal(packLane({ column: "a__b", hi: "a", lo: "b", scale: 8 }, (c) => `coalesce(${c}, 0)`), '(coalesce("a", 0)::DOUBLE * 8 + coalesce("b", 0)::DOUBLE)');
+ * equal(packLane({ column: "a__b", hi: "a", lo: "b", scale: 8, exact: true }, (c) => `coalesce(${c}, 0)`), '(coalesce("a", 0)::DOUBLE * 8 + coalesce("b", 0)::DOUBLE)');
  * ```
  */
 export function packLane(lane: Lane, read: (column: string) => string): string {
@@ -121,7 +137,7 @@ export function packLane(lane: Lane, read: (column: string) => string): string {
  * import { Duck } from "../db/duckdb.ts";
  * import { unpackLane } from "./lanes.ts";
  * using db = await Duck.open();
- * const lane = { column: "a__b", hi: "a", lo: "b", scale: 8 };
+ * const lane = { column: "a__b", hi: "a", lo: "b", scale: 8, exact: true };
  * const list = unpackLane(lane).map(([c, e]) => `${e} AS ${c}`).join(", ");
  * deepEqual(await db.json(`SELECT ${list} FROM (SELECT -2 * 8 + 3 AS "a__b")`), [{ a: -2, b: 3 }]);
  * ```
@@ -134,25 +150,25 @@ export function unpackLane(lane: Lane): [string, string][] {
 }
 
 /**
- * Upper bounds for exact sums of combined deltas, or null when they cannot be exact. `input`
- * holds intervals (`seriesColumn`, the `groups`, value columns; NULL counts as 0);
+ * Upper bounds for exact sums of combined deltas, per value column, for {@linkcode planLanes}.
+ * `input` holds intervals (`seriesColumn`, the `groups`, value columns; NULL counts as 0);
  * `coefficients` has `(out, series, k)` as for `combineDeltas()`. Each interval adds its value
- * at most twice (start and end) to each series it is a term of, times `|k|`; the bound of a
- * value column is the largest such sum over the output series and groups. Null when a value
- * or a coefficient is not a whole number, or a bound is not below {@linkcode EXACT_LIMIT}.
+ * at most twice (start and end) to each series it is a term of, times `|k|`; a column's bound
+ * is the largest such sum over the output series and groups. A column's bound is null when one
+ * of its values is not a whole number, when a coefficient is not, or when it is not below
+ * {@linkcode EXACT_LIMIT}.
  *
  * @example
  * ```ts
- * import { deepEqual, equal } from "node:assert/strict";
+ * import { deepEqual } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
  * import { combinedDeltaBounds } from "./lanes.ts";
  * using db = await Duck.open();
- * await db.run("CREATE TABLE iv AS SELECT * FROM (VALUES ('x', 'g', 3.0), ('y', 'g', 4.0)) t(m, g, v)");
+ * await db.run("CREATE TABLE iv (m VARCHAR, g VARCHAR, v DOUBLE, w DOUBLE)");
+ * await db.run("INSERT INTO iv VALUES ('x', 'g', 3, 0.5), ('y', 'g', 4, 1)");
  * await db.run("CREATE TABLE k AS SELECT * FROM (VALUES ('x', 'x', 1), ('d', 'x', 1), ('d', 'y', -1)) t(out, series, k)");
- * const b = await combinedDeltaBounds(db, { input: "iv", seriesColumn: "m", groups: ["g"], values: ["v"], coefficients: "k" });
- * deepEqual(b, new Map([["v", 14]]));
- * await db.run("INSERT INTO iv VALUES ('x', 'g', 0.5)");
- * equal(await combinedDeltaBounds(db, { input: "iv", seriesColumn: "m", groups: ["g"], values: ["v"], coefficients: "k" }), null);
+ * const options = { input: "iv", seriesColumn: "m", groups: ["g"], values: ["v", "w"], coefficients: "k" };
+ * deepEqual(await combinedDeltaBounds(db, options), new Map([["v", 14], ["w", null]]));
  * ```
  */
 export async function combinedDeltaBounds(
@@ -164,7 +180,7 @@ export async function combinedDeltaBounds(
     values: readonly string[];
     coefficients: string;
   },
-): Promise<Map<string, number> | null> {
+): Promise<Map<string, number | null>> {
   const m = id(options.seriesColumn);
   const g = options.groups.map(id);
   const gs = g.length ? `, ${g.map((x) => `s.${x}`).join(", ")}` : "";
@@ -172,26 +188,32 @@ export async function combinedDeltaBounds(
   const row = await db.json<Record<string, unknown>>(`
     WITH s AS (
       SELECT ${m}${g.length ? `, ${g.join(", ")}` : ""},
-        bool_and(${
-    vs.map((v) => `coalesce(${v}, 0) = trunc(coalesce(${v}, 0))`).join(" AND ")
-  }) AS whole,
+        ${
+    vs.map((v, i) => `bool_and(coalesce(${v}, 0) = trunc(coalesce(${v}, 0))) AS w${i}`).join(", ")
+  },
         ${vs.map((v, i) => `sum(abs(coalesce(${v}, 0))) AS v${i}`).join(", ")}
       FROM ${id(options.input)} GROUP BY ALL),
     b AS (
-      SELECT bool_and(s.whole AND k.k = trunc(k.k)) AS whole,
-        ${vs.map((_, i) => `2 * sum(abs(k.k) * s.v${i}) AS v${i}`).join(", ")}
+      SELECT bool_and(k.k = trunc(k.k)) AS kw,
+        ${
+    vs.map((_, i) => `bool_and(s.w${i}) AS w${i}, 2 * sum(abs(k.k) * s.v${i}) AS v${i}`).join(", ")
+  }
       FROM s JOIN ${id(options.coefficients)} k ON k.series = s.${m}
       GROUP BY k.out${gs})
-    SELECT coalesce(bool_and(whole), true) AS whole,
-      ${vs.map((_, i) => `coalesce(max(v${i}), 0)::DOUBLE AS v${i}`).join(", ")}
+    SELECT coalesce(bool_and(kw), true) AS kw,
+      ${
+    vs.map((_, i) =>
+      `coalesce(bool_and(w${i}), true) AS w${i}, coalesce(max(v${i}), 0)::DOUBLE AS v${i}`
+    )
+      .join(", ")
+  }
     FROM b`);
   const r = row[0];
-  if (r.whole !== true) return null;
-  const bounds = new Map<string, number>();
+  const bounds = new Map<string, number | null>();
   for (const [i, v] of options.values.entries()) {
     const b = Number(r[`v${i}`]);
-    if (!Number.isFinite(b) || b >= EXACT_LIMIT) return null;
-    bounds.set(v, b);
+    const whole = r.kw === true && r[`w${i}`] === true;
+    bounds.set(v, whole && Number.isFinite(b) && b < EXACT_LIMIT ? b : null);
   }
   return bounds;
 }

@@ -14,16 +14,17 @@
  * Sums are DOUBLE. Values with fractions are rounded to 9 decimals in the steps, so that sums
  * of fractions return to exact zeros. Whole-number values whose sums stay below 2^53 are exact
  * without rounding and may travel two to a column (`lanes`, from `lanes.ts`): the deltas carry
- * lane columns, the steps unpack them into the value columns again.
+ * lane columns, the steps unpack them into the value columns again; only inexact lanes are
+ * rounded.
  *
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
 import { type Lane, packLane, unpackLane } from "./lanes.ts";
 
-/** A lane of one value column: the value itself. */
+/** A lane of one value column, summed in DOUBLE and rounded: the value itself. */
 function single(v: string): Lane {
-  return { column: v, hi: v, lo: null, scale: 1 };
+  return { column: v, hi: v, lo: null, scale: 1, exact: false };
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -63,7 +64,7 @@ export async function intervalsToDeltas(
     output: string;
     /** Make `output` a view (computed where it is read, once), not a table. @default {false} */
     view?: boolean;
-    /** Exact lanes of the values (whole numbers only): one delta column per lane. */
+    /** The lanes of the values (`planLanes()`): one delta column per lane. */
     lanes?: readonly Lane[];
   },
 ): Promise<void> {
@@ -125,8 +126,8 @@ export async function combineDeltas(
  * Replaces `output` by the step function of each group: `(groups..., t, values...)`, with one
  * row per instant at which any of the group's values changes. Values are rounded to `digits`
  * decimals (default 9) so that sums of fractions return to exact zeros; with `lanes` the deltas
- * hold those lanes' columns, every sum is exact and nothing is rounded, and the steps have the
- * value columns again. With `grouped`, the deltas already have one row per group and instant
+ * hold those lanes' columns, only the inexact lanes are rounded, and the steps have the value
+ * columns again. With `grouped`, the deltas already have one row per group and instant
  * (as {@linkcode combineDeltas} leaves them) and are not aggregated again.
  *
  * @example
@@ -151,7 +152,7 @@ export async function deltasToSteps(
     digits?: number;
     /** The deltas have one row per group and instant already. @default {false} */
     grouped?: boolean;
-    /** The exact lanes the deltas carry (`planLanes()`): their columns, unpacked at the end. */
+    /** The lanes the deltas carry (`planLanes()`): their columns, unpacked at the end. */
     lanes?: readonly Lane[];
   },
 ): Promise<void> {
@@ -159,21 +160,20 @@ export async function deltasToSteps(
   const gc = g.length > 0 ? `${g.join(", ")}, ` : "";
   const digits = options.digits ?? 9;
   const part = g.length > 0 ? `PARTITION BY ${g.join(", ")}` : "";
-  const exact = options.lanes !== undefined;
   const lanes = options.lanes ?? options.values.map(single);
   const cs = lanes.map((l) => id(l.column));
-  const near = (x: string) => exact ? x : `round(${x}, ${digits})`;
+  // Exact lanes as they are; the others rounded.
+  const near = (i: number, x: string) => lanes[i].exact ? x : `round(${x}, ${digits})`;
   const sums = cs.map((c) => `sum(${c}) AS ${c}`).join(", ");
-  const nonzero = cs.map((c) => `${near(`sum(${c})`)} <> 0`).join(" OR ");
-  const run = cs.map((c) =>
-    `${near(`sum(${c}) OVER (${part} ORDER BY t ROWS UNBOUNDED PRECEDING)`)} AS ${c}`
-  )
-    .join(", ");
+  const nonzero = cs.map((c, i) => `${near(i, `sum(${c})`)} <> 0`).join(" OR ");
+  const run = cs.map((c, i) =>
+    `${near(i, `sum(${c}) OVER (${part} ORDER BY t ROWS UNBOUNDED PRECEDING)`)} AS ${c}`
+  ).join(", ");
   // One row per group and instant: the sum of a single row is the row, so the same filter
   // applies without a hash aggregation.
   const net = options.grouped
     ? `SELECT ${gc} t, ${cs.join(", ")} FROM ${id(options.deltas)} WHERE ${
-      cs.map((c) => `${near(c)} <> 0`).join(" OR ")
+      cs.map((c, i) => `${near(i, c)} <> 0`).join(" OR ")
     }`
     : `SELECT ${gc} t, ${sums} FROM ${id(options.deltas)} GROUP BY ALL HAVING ${nonzero}`;
   const steps = `SELECT ${gc} t, ${run} FROM net`;
@@ -191,5 +191,5 @@ export async function deltasToSteps(
   await db.run(`
     CREATE OR REPLACE TABLE ${id(options.output)} AS
     WITH net AS (${net})
-    ${exact ? `SELECT ${gc} t, ${list} FROM (${steps})` : steps}`);
+    ${options.lanes ? `SELECT ${gc} t, ${list} FROM (${steps})` : steps}`);
 }

@@ -188,7 +188,9 @@ function badges(input: SiteReportInput): RawHtml {
     ? markup``
     : sums.exact
     ? markup`<li class="badge ok">step functions summed exactly (whole numbers)</li>`
-    : markup`<li class="badge">step functions summed in floating point, rounded to 9 decimals</li>`;
+    : markup`<li class="badge">${
+      (sums.rounded ?? []).join(", ") || "some resources"
+    } summed in floating point, rounded to 9 decimals</li>`;
   const legacyStage = input.run.stages.find((s) => s.name.startsWith("04"));
   const legacy = legacyStage?.skipped
     ? markup`<li class="badge">legacy comparison skipped</li>`

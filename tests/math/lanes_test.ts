@@ -19,8 +19,8 @@ Deno.test("planLanes() pairs as many columns as fit below 2^53, singles first, i
     2 ** 27,
   ]]);
   deepEqual(planLanes(["nodes", "vcpus", "memory_mb", "disk_gb"], site), [
-    { column: "memory_mb__nodes", hi: "memory_mb", lo: "nodes", scale: 2 ** 18 },
-    { column: "disk_gb__vcpus", hi: "disk_gb", lo: "vcpus", scale: 2 ** 25 },
+    { column: "memory_mb__nodes", hi: "memory_mb", lo: "nodes", scale: 2 ** 18, exact: true },
+    { column: "disk_gb__vcpus", hi: "disk_gb", lo: "vcpus", scale: 2 ** 25, exact: true },
   ]);
   // A bound of exactly 2^17 needs scale 2^19 (|lo| < scale / 2): memory no longer fits with it.
   site.set("nodes", 2 ** 17);
@@ -42,17 +42,25 @@ Deno.test("planLanes() pairs as many columns as fit below 2^53, singles first, i
   deepEqual(planLanes(["b", "a"], big).map((l) => l.column), ["b", "a"]);
   // Zero bounds pair (scale 1: the lo lane holds only 0).
   deepEqual(planLanes(["a", "b"], new Map([["a", 0], ["b", 0]])), [
-    { column: "b__a", hi: "b", lo: "a", scale: 1 },
+    { column: "b__a", hi: "b", lo: "a", scale: 1, exact: true },
   ]);
 });
 
-Deno.test("planLanes() refuses a column without a bound below 2^53, naming it", () => {
+Deno.test("planLanes() keeps columns without a bound below 2^53 on lanes of their own, inexact", () => {
+  const lanes = planLanes(
+    ["a", "b", "c", "d", "e"],
+    new Map([["a", null], ["b", 5], ["c", EXACT_LIMIT], ["d", Number.NaN], ["e", 7]]),
+  );
+  deepEqual(lanes.map((l) => [l.column, l.exact]), [
+    ["a", false],
+    ["c", false],
+    ["d", false],
+    ["e__b", true],
+  ]);
   throws(
     () => planLanes(["a", "b"], new Map([["a", 1]])),
-    /Cannot plan exact lanes for "b": expected a bound from 0 to below 2\^53, found undefined/,
+    /Cannot plan the lanes of "b": expected a bound for it, found none/,
   );
-  throws(() => planLanes(["a"], new Map([["a", EXACT_LIMIT]])), /"a".*found 9007199254740992/);
-  throws(() => planLanes(["a"], new Map([["a", Number.NaN]])), /"a".*found NaN/);
 });
 
 Deno.test("packLane() and unpackLane() round-trip every pair of values within the bounds, with +0 for zeros", async () => {
@@ -89,7 +97,7 @@ Deno.test("packLane() and unpackLane() round-trip every pair of values within th
   equal(back.filter((b) => b.neg0).length, 0);
 });
 
-Deno.test("combinedDeltaBounds() bounds whole numbers through the coefficients, and is null otherwise", async () => {
+Deno.test("combinedDeltaBounds() bounds whole numbers through the coefficients, per column, and is null otherwise", async () => {
   using db = await Duck.open();
   await db.run("CREATE TABLE iv (m VARCHAR, g VARCHAR, a DOUBLE, b DOUBLE)");
   await db.run(`INSERT INTO iv VALUES
@@ -107,13 +115,25 @@ Deno.test("combinedDeltaBounds() bounds whole numbers through the coefficients, 
   // for b, d in g: 2 x (10 + 0 + 2 x |-1|) = 24 (a NULL counts as 0).
   deepEqual(await combinedDeltaBounds(db, options), new Map([["a", 28], ["b", 24]]));
   await db.run("UPDATE k SET k = 0.5 WHERE out = 'd' AND series = 'y'");
-  equal(await combinedDeltaBounds(db, options), null, "a coefficient that is not whole");
+  deepEqual(
+    await combinedDeltaBounds(db, options),
+    new Map([["a", null], ["b", null]]),
+    "a coefficient that is not whole",
+  );
   await db.run("UPDATE k SET k = -2 WHERE out = 'd' AND series = 'y'");
   await db.run("INSERT INTO iv VALUES ('x', 'g', 0.25, 0)");
-  equal(await combinedDeltaBounds(db, options), null, "a value that is not whole");
+  deepEqual(
+    await combinedDeltaBounds(db, options),
+    new Map([["a", null], ["b", 24]]),
+    "a value that is not whole: only its column",
+  );
   await db.run("DELETE FROM iv WHERE a = 0.25");
   await db.run(`INSERT INTO iv VALUES ('y', 'h', ${2 ** 52}, 0)`);
-  equal(await combinedDeltaBounds(db, options), null, "sums that could leave 2^53");
+  deepEqual(
+    await combinedDeltaBounds(db, options),
+    new Map([["a", null], ["b", 24]]),
+    "sums that could leave 2^53",
+  );
   await db.run("DELETE FROM iv");
   deepEqual(await combinedDeltaBounds(db, options), new Map([["a", 0], ["b", 0]]));
 });
@@ -164,15 +184,16 @@ async function combinedSteps(db: Duck, useLanes: boolean) {
   const values = ["n", "c", "m", "d"];
   let lanes: Lane[] | undefined;
   if (useLanes) {
-    const bounds = await combinedDeltaBounds(db, {
-      input: "iv",
-      seriesColumn: "metric",
-      groups: ["g"],
+    lanes = planLanes(
       values,
-      coefficients: "k",
-    });
-    if (!bounds) throw new Error("expected whole-number bounds");
-    lanes = planLanes(values, bounds);
+      await combinedDeltaBounds(db, {
+        input: "iv",
+        seriesColumn: "metric",
+        groups: ["g"],
+        values,
+        coefficients: "k",
+      }),
+    );
   }
   await intervalsToDeltas(db, {
     input: "iv",
@@ -206,13 +227,13 @@ async function combinedSteps(db: Duck, useLanes: boolean) {
   return {
     lanes: lanes?.map((l) => l.column) ?? null,
     rows: rows.map((x) => ({
-      r: JSON.stringify([x.metric, x.g, x.t, x.n, x.c, x.m, x.d]),
+      r: JSON.stringify([x.metric, x.g, Number(x.t), x.n, x.c, x.m, x.d]),
       neg0: x.neg0,
     })),
   };
 }
 
-Deno.test("property: exact lanes give the exact steps of random whole-number intervals, with no -0", async () => {
+Deno.test("property: lanes give the exact steps of random intervals, with no -0", async () => {
   using db = await Duck.open();
   await db.run("CREATE TABLE k (out VARCHAR, series VARCHAR, k DOUBLE)");
   await db.run(
@@ -222,8 +243,10 @@ Deno.test("property: exact lanes give the exact steps of random whole-number int
   for (let seed = 1; seed <= 12; seed++) {
     const r = new Rng(seed, "lanes-property");
     // Memory in the hundreds of thousands pairs with the node count; on every third seed memory
-    // near 2^40 pairs with nothing, and the disk takes the node count instead.
+    // near 2^40 pairs with nothing, and the disk takes the node count instead. On every fourth,
+    // nodes come in quarters (exact in binary, so the oracle stays exact): an inexact lane.
     const memory = seed % 3 === 0 ? 2 ** 40 : 200_000;
+    const quarters = seed % 4 === 1;
     const rows: Row[] = [];
     for (let i = 0; i < 300; i++) {
       const s = r.int(0, 10_000);
@@ -232,18 +255,28 @@ Deno.test("property: exact lanes give the exact steps of random whole-number int
         g: r.pick(["a", "b"]),
         s,
         e: r.chance(0.1) ? null : s + r.int(0, 2_000),
-        v: [r.int(0, 2), r.int(0, 64), r.int(0, memory), r.pick([0, 100, 480])],
+        v: [
+          quarters ? r.int(0, 8) / 4 : r.int(0, 2),
+          r.int(0, 64),
+          r.int(0, memory),
+          r.pick([0, 100, 480]),
+        ],
       });
     }
     await db.run(
-      `CREATE OR REPLACE TABLE iv AS SELECT * FROM (VALUES ${
+      "CREATE OR REPLACE TABLE iv (metric VARCHAR, g VARCHAR, s BIGINT, e BIGINT, n DOUBLE, c DOUBLE, m DOUBLE, d DOUBLE)",
+    );
+    await db.run(
+      `INSERT INTO iv VALUES ${
         rows.map((x) => `('${x.metric}', '${x.g}', ${x.s}, ${x.e ?? "NULL"}, ${x.v.join(", ")})`)
           .join(", ")
-      }) t(metric, g, s, e, n, c, m, d)`,
+      }`,
     );
     const want = oracle(rows);
     const exact = await combinedSteps(db, true);
-    deepEqual(exact.rows.map((x) => x.r), want, `seed ${seed}`);
+    const got = exact.rows.map((x) => x.r);
+    const at = got.findIndex((x, i) => x !== want[i]);
+    deepEqual(got, want, `seed ${seed}: first difference at ${at}: ${got[at]} vs ${want[at]}`);
     equal(exact.rows.filter((x) => x.neg0).length, 0, `seed ${seed}: no -0`);
     plans.add(JSON.stringify(exact.lanes));
     if (memory < 2 ** 30) {
@@ -252,8 +285,12 @@ Deno.test("property: exact lanes give the exact steps of random whole-number int
       deepEqual(plain.rows.map((x) => x.r), exact.rows.map((x) => x.r), `seed ${seed}: paths`);
     }
   }
+  // All four shapes ran: two pairs; memory alone; quarter nodes alone (inexact) with memory
+  // paired; quarter nodes and memory alone.
   deepEqual([...plans].sort(), [
     JSON.stringify(["c", "m", "d__n"]),
     JSON.stringify(["m__n", "d__c"]),
+    JSON.stringify(["n", "d", "m__c"]),
+    JSON.stringify(["n", "m", "d__c"]),
   ]);
 });
