@@ -155,8 +155,8 @@ export function unpackLane(lane: Lane): [string, string][] {
  * `coefficients` has `(out, series, k)` as for `combineDeltas()`. Each interval adds its value
  * at most twice (start and end) to each series it is a term of, times `|k|`; a column's bound
  * is the largest such sum over the output series and groups. A column's bound is null when one
- * of its values is not a whole number, when a coefficient is not, or when it is not below
- * {@linkcode EXACT_LIMIT}.
+ * of its values is not a whole number (NaN and infinities are not), when a coefficient is not,
+ * or when it is not below {@linkcode EXACT_LIMIT}.
  *
  * @example
  * ```ts
@@ -189,7 +189,9 @@ export async function combinedDeltaBounds(
     WITH s AS (
       SELECT ${m}${g.length ? `, ${g.join(", ")}` : ""},
         ${
-    vs.map((v, i) => `bool_and(coalesce(${v}, 0) = trunc(coalesce(${v}, 0))) AS w${i}`).join(", ")
+    vs.map((v, i) =>
+      `bool_and(isfinite(coalesce(${v}, 0)) AND coalesce(${v}, 0) = trunc(coalesce(${v}, 0))) AS w${i}`
+    ).join(", ")
   },
         ${vs.map((v, i) => `sum(abs(coalesce(${v}, 0))) AS v${i}`).join(", ")}
       FROM ${id(options.input)} GROUP BY ALL),

@@ -128,6 +128,13 @@ Deno.test("combinedDeltaBounds() bounds whole numbers through the coefficients, 
     "a value that is not whole: only its column",
   );
   await db.run("DELETE FROM iv WHERE a = 0.25");
+  await db.run("INSERT INTO iv VALUES ('x', 'g', 1, 'nan'), ('x', 'g', 1, 'inf')");
+  deepEqual(
+    await combinedDeltaBounds(db, options),
+    new Map([["a", 30], ["b", null]]),
+    "NaN and infinity are not whole numbers: a stays exact without them",
+  );
+  await db.run("DELETE FROM iv WHERE NOT isfinite(b)");
   await db.run(`INSERT INTO iv VALUES ('y', 'h', ${2 ** 52}, 0)`);
   deepEqual(
     await combinedDeltaBounds(db, options),
