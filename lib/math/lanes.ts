@@ -19,6 +19,7 @@
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
+import { sqlIdent as id } from "./sql_ident.ts";
 
 /** Integers up to this magnitude are exact in DOUBLE. */
 export const EXACT_LIMIT = 2 ** 53;
@@ -34,14 +35,6 @@ export interface Lane {
   scale: number;
   /** Its sums are exact (whole numbers below 2^53): nothing to round. */
   exact: boolean;
-}
-
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function id(name: string): string {
-  if (!IDENT.test(name)) {
-    throw new Error(`Cannot use "${name}" as a column name: expected a plain identifier`);
-  }
-  return `"${name}"`;
 }
 
 /** Smallest power of two strictly above `2 * bound` (so `|lo| <= bound < scale / 2`). */

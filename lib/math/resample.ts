@@ -15,17 +15,10 @@
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
+import { sqlIdent as id } from "./sql_ident.ts";
 
 /** Bucket sizes. */
 export type Bucket = "hour" | "day" | "week" | "month" | "year";
-
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function id(name: string): string {
-  if (!IDENT.test(name)) {
-    throw new Error(`Cannot use "${name}" as a table or column name: expected a plain identifier`);
-  }
-  return `"${name}"`;
-}
 
 const HOUR_US = 3_600_000_000n;
 const DAY_US = 86_400_000_000n;

@@ -21,19 +21,13 @@
  */
 import type { Duck } from "../db/duckdb.ts";
 import { type Lane, packLane, unpackLane } from "./lanes.ts";
+import { sqlIdent as id } from "./sql_ident.ts";
 
 /** A lane of one value column, summed in DOUBLE and rounded: the value itself. */
 function single(v: string): Lane {
   return { column: v, hi: v, lo: null, scale: 1, exact: false };
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function id(name: string): string {
-  if (!IDENT.test(name)) {
-    throw new Error(`Cannot use "${name}" as a table or column name: expected a plain identifier`);
-  }
-  return `"${name}"`;
-}
 function cols(names: readonly string[]): string {
   return names.map(id).join(", ");
 }

@@ -24,15 +24,7 @@
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
-
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function id(name: string): string {
-  if (!IDENT.test(name)) {
-    throw new Error(`Cannot use "${name}" as a table or column name: expected a plain identifier`);
-  }
-  return `"${name}"`;
-}
+import { sqlIdent as id } from "./sql_ident.ts";
 
 /**
  * Replaces `output` by the union of the intervals of `input`, per key: disjoint windows
