@@ -19,9 +19,9 @@ import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
 import { enumConstant, enumType, sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite } from "../fs.ts";
-import { combineDeltas, deltasToSteps, intervalsToDeltas } from "../math/sweepline.ts";
+import { intervalsToCombinedSteps } from "../math/sweepline.ts";
 import { resampleSteps } from "../math/resample.ts";
-import { combinedDeltaBounds, type Lane, planLanes } from "../math/lanes.ts";
+import type { Lane } from "../math/lanes.ts";
 import { COLLECTOR_CURRENT, LEAF_METRICS, MEASURED_METRICS, RESOURCES } from "../metrics.ts";
 import { metricTerms } from "./coefficients.ts";
 
@@ -81,12 +81,6 @@ function isoOf(us: bigint): string {
   return new Date(Number(us / 1000n)).toISOString().slice(0, 19);
 }
 
-/** How {@linkcode buildSteps} summed: the lanes of the resources (`lanes.ts`). */
-export interface StepsPlan {
-  /** Exact lanes for whole-number resources; inexact ones (rounded to 9 decimals) for others. */
-  lanes: Lane[];
-}
-
 /**
  * The sweepline of stage 03: from the table (or view) `spans`, the table `steps` (`metric,
  * node_type, t` in microseconds, one column per resource): each span adds its resources at its
@@ -94,7 +88,7 @@ export interface StepsPlan {
  * combinations of the measured deltas, and a running sum per metric and node type gives the step
  * functions. Also leaves the table `metric_terms` (the derived metrics' coefficients), which the
  * resampling reuses. Whole-number resources are summed exactly and unrounded (`lanes.ts`);
- * others in DOUBLE, rounded to 9 decimals.
+ * others in DOUBLE, rounded to 9 decimals. Returns the lanes the resources were summed in.
  *
  * @example
  * ```ts ignore
@@ -105,7 +99,7 @@ export interface StepsPlan {
 export async function buildSteps(
   db: Duck,
   asOfUs: bigint,
-): Promise<StepsPlan> {
+): Promise<Lane[]> {
   const asOf = `${asOfUs}::BIGINT`;
   const values = [...RESOURCES];
   const terms = metricTerms();
@@ -143,44 +137,16 @@ export async function buildSteps(
   // Whole-number resources (what Nova and Blazar record; a KVM instance's share of a node is
   // not) are summed exactly, unrounded, two to a DOUBLE where they fit (lanes.ts): fewer sums
   // and running sums (tacc: 2 instead of 4).
-  const lanes = planLanes(
-    values,
-    await combinedDeltaBounds(db, {
-      input: "span_values",
-      seriesColumn: "metric",
-      groups: ["node_type"],
-      values,
-      coefficients: "metric_terms",
-    }),
-  );
-  await intervalsToDeltas(db, {
+  const lanes = await intervalsToCombinedSteps(db, {
     input: "span_values",
-    groups: ["metric", "node_type"],
-    values,
-    output: "deltas",
-    view: true,
-    lanes,
-  });
-  await combineDeltas(db, {
-    deltas: "deltas",
     seriesColumn: "metric",
     groups: ["node_type"],
-    values: lanes.map((l) => l.column),
-    coefficients: "metric_terms",
-    output: "all_deltas",
-    view: true,
-  });
-  await deltasToSteps(db, {
-    deltas: "all_deltas",
-    groups: ["metric", "node_type"],
     values,
+    coefficients: "metric_terms",
     output: "steps",
-    // combineDeltas grouped by (metric, node_type, t) already: no second aggregation.
-    grouped: true,
-    lanes,
   });
-  await db.run("DROP VIEW all_deltas; DROP VIEW deltas; DROP VIEW span_values");
-  return { lanes };
+  await db.run("DROP VIEW span_values");
+  return lanes;
 }
 
 /**
@@ -200,11 +166,11 @@ export async function buildLedger(
 ): Promise<LedgerChecks> {
   const asOfUs = usOf(options.asOf);
   const values = [...RESOURCES];
-  const plan = await buildSteps(db, asOfUs);
+  const lanes = await buildSteps(db, asOfUs);
   const sums = {
-    exact: plan.lanes.every((l) => l.exact),
-    lanes: plan.lanes.map((l) => l.column),
-    rounded: plan.lanes.filter((l) => !l.exact).map((l) => l.hi),
+    exact: lanes.every((l) => l.exact),
+    lanes: lanes.map((l) => l.column),
+    rounded: lanes.filter((l) => !l.exact).map((l) => l.hi),
   };
 
   // Window of the views.

@@ -37,6 +37,21 @@ export interface Lane {
   exact: boolean;
 }
 
+/**
+ * The lane of one value column on its own: the column itself, exact or summed in DOUBLE and
+ * rounded by the caller.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { singleLane } from "./lanes.ts";
+ * deepEqual(singleLane("nodes", false), { column: "nodes", hi: "nodes", lo: null, scale: 1, exact: false });
+ * ```
+ */
+export function singleLane(column: string, exact: boolean): Lane {
+  return { column, hi: column, lo: null, scale: 1, exact };
+}
+
 /** Smallest power of two strictly above `2 * bound` (so `|lo| <= bound < scale / 2`). */
 function scaleFor(bound: number): number {
   let s = 1;
@@ -99,8 +114,7 @@ export function planLanes(
     }
     j--;
   }
-  const singles = values.filter((v) => !paired.has(v))
-    .map((v): Lane => ({ column: v, hi: v, lo: null, scale: 1, exact: exact.has(v) }));
+  const singles = values.filter((v) => !paired.has(v)).map((v) => singleLane(v, exact.has(v)));
   return [...singles, ...pairs];
 }
 

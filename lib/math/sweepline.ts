@@ -20,12 +20,19 @@
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
-import { type Lane, packLane, unpackLane } from "./lanes.ts";
+import {
+  combinedDeltaBounds,
+  type Lane,
+  packLane,
+  planLanes,
+  singleLane,
+  unpackLane,
+} from "./lanes.ts";
 import { sqlIdent as id } from "./sql_ident.ts";
 
-/** A lane of one value column, summed in DOUBLE and rounded: the value itself. */
-function single(v: string): Lane {
-  return { column: v, hi: v, lo: null, scale: 1, exact: false };
+/** Value columns on lanes of their own, summed in DOUBLE and rounded. */
+function roundedLanes(values: readonly string[]): Lane[] {
+  return values.map((v) => singleLane(v, false));
 }
 
 function cols(names: readonly string[]): string {
@@ -63,7 +70,7 @@ export async function intervalsToDeltas(
   },
 ): Promise<void> {
   const g = cols(options.groups);
-  const lanes = options.lanes ?? options.values.map(single);
+  const lanes = options.lanes ?? roundedLanes(options.values);
   const zero = (c: string) => `coalesce(${c}, 0)`;
   const plus = lanes.map((l) => `${packLane(l, zero)} AS ${id(l.column)}`).join(", ");
   const minus = lanes.map((l) => `-${packLane(l, zero)} AS ${id(l.column)}`).join(", ");
@@ -154,7 +161,7 @@ export async function deltasToSteps(
   const gc = g.length > 0 ? `${g.join(", ")}, ` : "";
   const digits = options.digits ?? 9;
   const part = g.length > 0 ? `PARTITION BY ${g.join(", ")}` : "";
-  const lanes = options.lanes ?? options.values.map(single);
+  const lanes = options.lanes ?? roundedLanes(options.values);
   const cs = lanes.map((l) => id(l.column));
   // Exact lanes as they are; the others rounded.
   const near = (i: number, x: string) => lanes[i].exact ? x : `round(${x}, ${digits})`;
@@ -170,7 +177,6 @@ export async function deltasToSteps(
       cs.map((c, i) => `${near(i, c)} <> 0`).join(" OR ")
     }`
     : `SELECT ${gc} t, ${sums} FROM ${id(options.deltas)} GROUP BY ALL HAVING ${nonzero}`;
-  const steps = `SELECT ${gc} t, ${run} FROM net`;
   // Lanes unpacked into the value columns, in the order of `values`.
   const unpacked = new Map(lanes.flatMap(unpackLane));
   const missing = options.values.filter((v) => !unpacked.has(id(v)));
@@ -185,5 +191,65 @@ export async function deltasToSteps(
   await db.run(`
     CREATE OR REPLACE TABLE ${id(options.output)} AS
     WITH net AS (${net})
-    ${options.lanes ? `SELECT ${gc} t, ${list} FROM (${steps})` : steps}`);
+    SELECT ${gc} t, ${list} FROM (SELECT ${gc} t, ${run} FROM net)`);
+}
+
+/**
+ * The sweepline of combined series in one call: intervals -> deltas -> the linear combinations
+ * of `coefficients` (as {@linkcode combineDeltas}) -> `output`, the step functions
+ * `(seriesColumn, groups..., t, values...)`. Value columns whose sums can be exact travel in
+ * exact lanes (`combinedDeltaBounds()` and `planLanes()` in `lanes.ts`); the others are summed in
+ * DOUBLE and rounded to 9 decimals. Returns the lanes used. The deltas and combined deltas are
+ * views (`<output>__deltas`, `<output>__combined`), dropped at the end: `output` is one statement
+ * from `input`.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { intervalsToCombinedSteps } from "./sweepline.ts";
+ * using db = await Duck.open();
+ * await db.run("CREATE TABLE iv AS SELECT * FROM (VALUES ('x', 'g', 0, 10, 3), ('y', 'g', 5, NULL, 1)) t(m, g, s, e, v)");
+ * await db.run("CREATE TABLE k AS SELECT * FROM (VALUES ('x', 'x', 1), ('x_minus_y', 'x', 1), ('x_minus_y', 'y', -1)) t(out, series, k)");
+ * const lanes = await intervalsToCombinedSteps(db, { input: "iv", seriesColumn: "m", groups: ["g"], values: ["v"], coefficients: "k", output: "st" });
+ * deepEqual(lanes.map((l) => [l.column, l.exact]), [["v", true]]);
+ * deepEqual(await db.json("SELECT m, t, v FROM st ORDER BY m, t"), [
+ *   { m: "x", t: 0, v: 3 }, { m: "x", t: 10, v: 0 },
+ *   { m: "x_minus_y", t: 0, v: 3 }, { m: "x_minus_y", t: 5, v: 2 }, { m: "x_minus_y", t: 10, v: -1 },
+ * ]);
+ * ```
+ */
+export async function intervalsToCombinedSteps(
+  db: Duck,
+  options: {
+    input: string;
+    seriesColumn: string;
+    groups: readonly string[];
+    values: readonly string[];
+    coefficients: string;
+    output: string;
+  },
+): Promise<Lane[]> {
+  const { input, seriesColumn, groups, values, coefficients, output } = options;
+  const lanes = planLanes(
+    values,
+    await combinedDeltaBounds(db, { input, seriesColumn, groups, values, coefficients }),
+  );
+  const deltas = `${output}__deltas`;
+  const combined = `${output}__combined`;
+  const all = [seriesColumn, ...groups];
+  await intervalsToDeltas(db, { input, groups: all, values, output: deltas, view: true, lanes });
+  await combineDeltas(db, {
+    deltas,
+    seriesColumn,
+    groups,
+    values: lanes.map((l) => l.column),
+    coefficients,
+    output: combined,
+    view: true,
+  });
+  // combineDeltas grouped by (series, groups, t) already: no second aggregation.
+  await deltasToSteps(db, { deltas: combined, groups: all, values, output, grouped: true, lanes });
+  await db.run(`DROP VIEW ${id(combined)}; DROP VIEW ${id(deltas)}`);
+  return lanes;
 }

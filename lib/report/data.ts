@@ -23,7 +23,7 @@ export interface InvariantsDoc {
   window?: { start: string; end: string };
   checks: (InvariantCheck & Record<string, unknown>)[];
   /** How stage 03 summed the step functions (`LedgerChecks.sums`). */
-  ledger_sums?: { exact: boolean; lanes: string[]; rounded?: string[] };
+  ledger_sums?: { exact: boolean; lanes: string[]; rounded: string[] };
   negative_derived?: NegativeSeries[];
 }
 

@@ -189,7 +189,7 @@ function badges(input: SiteReportInput): RawHtml {
     : sums.exact
     ? markup`<li class="badge ok">step functions summed exactly (whole numbers)</li>`
     : markup`<li class="badge">${
-      (sums.rounded ?? []).join(", ") || "some resources"
+      sums.rounded.join(", ")
     } summed in floating point, rounded to 9 decimals</li>`;
   const legacyStage = input.run.stages.find((s) => s.name.startsWith("04"));
   const legacy = legacyStage?.skipped

@@ -8,7 +8,12 @@ import {
   planLanes,
   unpackLane,
 } from "../../lib/math/lanes.ts";
-import { combineDeltas, deltasToSteps, intervalsToDeltas } from "../../lib/math/sweepline.ts";
+import {
+  combineDeltas,
+  deltasToSteps,
+  intervalsToCombinedSteps,
+  intervalsToDeltas,
+} from "../../lib/math/sweepline.ts";
 import { Rng } from "../../lib/demo/rng.ts";
 
 Deno.test("planLanes() pairs as many columns as fit below 2^53, singles first, in value order", () => {
@@ -191,42 +196,40 @@ async function combinedSteps(db: Duck, useLanes: boolean) {
   const values = ["n", "c", "m", "d"];
   let lanes: Lane[] | undefined;
   if (useLanes) {
-    lanes = planLanes(
+    lanes = await intervalsToCombinedSteps(db, {
+      input: "iv",
+      seriesColumn: "metric",
+      groups: ["g"],
       values,
-      await combinedDeltaBounds(db, {
-        input: "iv",
-        seriesColumn: "metric",
-        groups: ["g"],
-        values,
-        coefficients: "k",
-      }),
-    );
+      coefficients: "k",
+      output: "st",
+    });
+  } else {
+    // The same sweepline from its parts, without lanes: every sum in DOUBLE, rounded.
+    await intervalsToDeltas(db, {
+      input: "iv",
+      groups: ["metric", "g"],
+      values,
+      output: "d",
+      view: true,
+    });
+    await combineDeltas(db, {
+      deltas: "d",
+      seriesColumn: "metric",
+      groups: ["g"],
+      values,
+      coefficients: "k",
+      output: "cd",
+      view: true,
+    });
+    await deltasToSteps(db, {
+      deltas: "cd",
+      groups: ["metric", "g"],
+      values,
+      output: "st",
+      grouped: true,
+    });
   }
-  await intervalsToDeltas(db, {
-    input: "iv",
-    groups: ["metric", "g"],
-    values,
-    output: "d",
-    view: true,
-    lanes,
-  });
-  await combineDeltas(db, {
-    deltas: "d",
-    seriesColumn: "metric",
-    groups: ["g"],
-    values: lanes ? lanes.map((l) => l.column) : values,
-    coefficients: "k",
-    output: "cd",
-    view: true,
-  });
-  await deltasToSteps(db, {
-    deltas: "cd",
-    groups: ["metric", "g"],
-    values,
-    output: "st",
-    grouped: true,
-    lanes,
-  });
   const rows = await db.json<Record<string, string | number | boolean>>(`
     SELECT metric, g, t, n, c, m, d,
       (signbit(n) AND n = 0) OR (signbit(c) AND c = 0) OR (signbit(m) AND m = 0) OR (signbit(d) AND d = 0) AS neg0
