@@ -1,8 +1,9 @@
 /**
  * The pipeline of one site: stages 02 (spans), 03 (ledger) and 04 (legacy comparison), each a
- * function that reads the previous stage's files and writes its own, then `run.json` (how it was
- * made). Notebooks call the stage functions one per cell; `deno task pipeline` calls
- * {@linkcode runPipeline}.
+ * function that reads the previous stage's files from a folder and writes its own there, and
+ * {@linkcode runPipeline}, which runs them into a new output set and publishes it in one step
+ * (`lib/outputs/`, docs/decisions/0011-output-sets.md). Notebooks get their set from
+ * {@linkcode outputSetFor}: the site's own, or an exploration's under `explore/<label>/`.
  *
  * @module
  */
@@ -10,47 +11,60 @@ import { join } from "node:path";
 import { Duck, sqlLiteral } from "./db/duckdb.ts";
 import type { SiteConfig } from "./config.ts";
 import { loadSnapshot, type Snapshot } from "./fetch/manifest.ts";
-import { atomicWriteText, exists } from "./fs.ts";
+import { atomicWriteText } from "./fs.ts";
 import { buildSpans, type SpansResult, writeSpansOutputs } from "./spans/build.ts";
 import type { SpanRules } from "./spans/context.ts";
-import { describeViolations, type InvariantCheck } from "./spans/invariants.ts";
-import { buildLedger, type LedgerChecks, writeLedgerOutputs } from "./ledger/build.ts";
+import { describeViolations } from "./spans/invariants.ts";
+import { buildLedger, type LedgerChecks, usOf, writeLedgerOutputs } from "./ledger/build.ts";
 import { buildLegacyComparison, type LegacyResult } from "./legacy/build.ts";
+import { OUTPUT_FILES } from "./outputs/files.ts";
+import {
+  combineInvariants,
+  type LedgerChecksDoc,
+  readJsonArtifact,
+  type RunRecord,
+  type SpansChecksDoc,
+  type StageRecord,
+} from "./outputs/run.ts";
+import {
+  beginSet,
+  EXPLORE_DIR,
+  keepFailedSet,
+  openOutputSet,
+  type OutputSet,
+  publishSet,
+  removeStale,
+  writeRunRecord,
+} from "./outputs/set.ts";
+import { lockOutputDir } from "./outputs/lock.ts";
+
+export { OUTPUT_FILES } from "./outputs/files.ts";
+export type { RunRecord, StageRecord } from "./outputs/run.ts";
 
 /** Version of this project, written into `run.json`. */
 export const LEDGER_VERSION = "0.1.0";
 
-/** The files every stage writes into the site's output directory. */
-export const OUTPUT_FILES = {
-  spans: "spans.parquet",
-  audit: "audit.parquet",
-  conflicts: "conflicts.parquet",
-  invariants: "invariants.json",
-  usage: "usage.parquet",
-  usageDaily: "usage_daily.parquet",
-  hours: "hours.parquet",
-  legacyComparison: "legacy_comparison.parquet",
-  legacyComparisonCsv: "legacy_comparison.csv",
-  legacyRanking: "legacy_ranking.parquet",
-  run: "run.json",
-  report: "report.html",
-} as const;
-
 /**
- * Stage 02: spans, audit and invariants from the site's snapshot (the newest, or of `date`).
- * Fails naming source, check and numbers when an invariant is violated (after writing the files,
- * so the audit can be read).
+ * Stage 02: spans, audit and `spans_checks.json` into `dir` (default: the site's output
+ * directory) from the site's snapshot (the newest, or of `date`). Fails naming source, check and
+ * numbers when an invariant is violated (after writing the files, so the audit can be read).
  *
  * @example
  * ```ts ignore
- * const spans = await runSpansStage(site);
+ * const spans = await runSpansStage(site, { dir: "output/demo/sets/.tmp-x" });
  * console.log(spans.invariants.ok);
  * ```
  */
 export async function runSpansStage(
   site: SiteConfig,
-  options: { snapshotDate?: string; rules?: Partial<SpanRules>; snapshot?: Snapshot } = {},
+  options: {
+    dir?: string;
+    snapshotDate?: string;
+    rules?: Partial<SpanRules>;
+    snapshot?: Snapshot;
+  } = {},
 ): Promise<SpansResult & { snapshot: Snapshot }> {
+  const dir = options.dir ?? site.outputDir;
   const snapshot = options.snapshot ??
     await loadSnapshot(site.inputDir, { date: options.snapshotDate });
   using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
@@ -58,11 +72,11 @@ export async function runSpansStage(
     rules: options.rules,
     failOnViolation: false,
   });
-  await writeSpansOutputs(db, result, site.outputDir);
+  await writeSpansOutputs(db, result, dir);
   if (!result.invariants.ok) {
     throw new Error(
       `${describeViolations(result.invariants).split("\n")[0]} (details in ${
-        join(site.outputDir, OUTPUT_FILES.invariants)
+        join(dir, OUTPUT_FILES.spansChecks)
       })`,
     );
   }
@@ -70,8 +84,9 @@ export async function runSpansStage(
 }
 
 /**
- * Stage 03: step functions, daily means and hours from `spans.parquet`; adds the stack check and
- * the negative series to `invariants.json`.
+ * Stage 03: step functions, daily means and hours from `spans.parquet` in `dir`, and its own
+ * checks (`ledger_checks.json`: the stack check, how the steps were summed, negative series).
+ * Fails on a stack violation (after writing the files) and on a window that holds no data.
  *
  * @example
  * ```ts ignore
@@ -80,63 +95,55 @@ export async function runSpansStage(
  */
 export async function runLedgerStage(
   site: SiteConfig,
-  options: { start?: string; end?: string } = {},
-): Promise<LedgerChecks & { asOf: string }> {
-  const out = site.outputDir;
-  const invPath = join(out, OUTPUT_FILES.invariants);
-  if (!(await exists(invPath))) {
-    throw new Error(
-      `Cannot build the ledger of "${site.key}": "${invPath}" is missing (run stage 02 first)`,
-    );
-  }
-  const inv = JSON.parse(await Deno.readTextFile(invPath)) as {
-    as_of: string;
-    checks: InvariantCheck[];
-  };
+  options: { dir?: string; start?: string; end?: string } = {},
+): Promise<LedgerChecks & { asOf: string; doc: LedgerChecksDoc }> {
+  const dir = options.dir ?? site.outputDir;
+  const spans = await readJsonArtifact<SpansChecksDoc>(dir, OUTPUT_FILES.spansChecks);
   using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
   // A view, not a copy: the ledger reads 8 of the 13 columns of spans.parquet, once.
   await db.run(
     `CREATE OR REPLACE VIEW spans AS SELECT * FROM read_parquet(${
-      sqlLiteral(join(out, OUTPUT_FILES.spans))
+      sqlLiteral(join(dir, OUTPUT_FILES.spans))
     })`,
   );
   const checks = await buildLedger(db, site.key, {
-    asOf: inv.as_of,
+    asOf: spans.as_of,
     start: options.start,
     end: options.end,
   });
-  await writeLedgerOutputs(db, out);
-  const spanChecks = inv.checks.filter((c) => (c.check as string) !== "stack");
-  const stack = {
-    source: "usage",
-    check: "stack",
-    input: checks.stack.instants,
-    output: checks.stack.instants - checks.stack.violations,
-    rejected: checks.stack.violations,
+  await writeLedgerOutputs(db, dir);
+  const doc: LedgerChecksDoc = {
     ok: checks.stack.ok,
-    max_abs_residual: checks.stack.max_abs_residual,
-  };
-  const doc = {
-    ok: spanChecks.every((c) => c.ok) && checks.stack.ok,
     site: site.key,
-    as_of: inv.as_of,
+    as_of: spans.as_of,
     window: checks.window,
-    checks: [...spanChecks, stack],
+    stack: {
+      source: "usage",
+      check: "stack",
+      input: checks.stack.instants,
+      output: checks.stack.instants - checks.stack.violations,
+      rejected: checks.stack.violations,
+      ok: checks.stack.ok,
+      max_abs_residual: checks.stack.max_abs_residual,
+    },
     ledger_sums: checks.sums,
     negative_derived: checks.negatives,
   };
-  await atomicWriteText(invPath, JSON.stringify(doc, null, 2) + "\n");
+  await atomicWriteText(
+    join(dir, OUTPUT_FILES.ledgerChecks),
+    JSON.stringify(doc, null, 2) + "\n",
+  );
   if (!checks.stack.ok) {
     throw new Error(
       `Invariant "stack" violated for "usage": leaves differ from total at ${checks.stack.violations} of ${checks.stack.instants} instants (max ${checks.stack.max_abs_residual})`,
     );
   }
-  return { ...checks, asOf: inv.as_of };
+  return { ...checks, asOf: spans.as_of, doc };
 }
 
 /**
- * Stage 04: the legacy comparison, when the snapshot has the legacy report cache; otherwise
- * null, and stale comparison files are removed.
+ * Stage 04: the legacy comparison into `dir`, when the snapshot has the legacy report cache;
+ * otherwise null, and nothing is written.
  *
  * @example
  * ```ts ignore
@@ -147,28 +154,18 @@ export async function runLegacyStage(
   site: SiteConfig,
   snapshot: Snapshot,
   window?: { start: string; end: string },
+  options: { dir?: string } = {},
 ): Promise<LegacyResult | null> {
-  const out = site.outputDir;
+  const dir = options.dir ?? site.outputDir;
   const cache = snapshot.tables["chameleon_usage.node_usage_report_cache"]?.path;
-  if (!cache) {
-    for (
-      const f of [
-        OUTPUT_FILES.legacyComparison,
-        OUTPUT_FILES.legacyComparisonCsv,
-        OUTPUT_FILES.legacyRanking,
-      ]
-    ) {
-      if (await exists(join(out, f))) await Deno.remove(join(out, f));
-    }
-    return null;
-  }
+  if (!cache) return null;
   using db = await Duck.open(":memory:", { preserve_insertion_order: "true" });
   return await buildLegacyComparison(db, {
     site: site.key,
     reportCache: cache,
     countCache: snapshot.tables["chameleon_usage.node_count_cache"]?.path ?? undefined,
-    usageDaily: join(out, OUTPUT_FILES.usageDaily),
-    outputDir: out,
+    usageDaily: join(dir, OUTPUT_FILES.usageDaily),
+    outputDir: dir,
     window,
   });
 }
@@ -181,35 +178,78 @@ export interface PipelineOptions {
   end?: string;
   /** Snapshot date to use instead of the newest. */
   snapshotDate?: string;
+  /** The snapshot itself, already loaded. */
+  snapshot?: Snapshot;
   /** Span rules to switch off. */
   rules?: Partial<SpanRules>;
+  /** Write under `<output_dir>/explore/<label>/` instead of replacing the site's set. */
+  explore?: string | null;
   /** Progress lines go here (default: nothing). */
   log?: (line: string) => void;
-}
-
-/** One stage's record in `run.json`. */
-export interface StageRecord {
-  name: string;
-  seconds: number;
-  skipped?: string;
-}
-
-/** What {@linkcode runPipeline} did; also written as `run.json`. */
-export interface RunRecord {
-  site: string;
-  site_name: string;
-  snapshot_date: string;
-  as_of: string;
-  window: { start: string; end: string };
-  coverage_start: string | null;
-  versions: { deno: string; duckdb: string; ledger: string };
-  stages: StageRecord[];
-  notes: string[];
-  invariants_ok: boolean;
+  /** Lines that must be seen (waiting for another pipeline). @default {console.error} */
+  notice?: (line: string) => void;
+  /** Called with the finished set's folder before it is published (the report goes here). */
+  beforePublish?: (dir: string, run: RunRecord) => Promise<void>;
+  /** Who runs the pipeline, for the lock. @default {"runPipeline"} */
+  holder?: string;
 }
 
 /**
- * Runs stages 02-04 for a site and writes every output file into its output directory.
+ * Checks a window's dates before anything is written: each `YYYY-MM-DD`, a real date, and the
+ * end after the start.
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * import { checkWindow } from "./pipeline.ts";
+ * checkWindow({ start: "2024-01-01", end: "2024-02-01" });
+ * throws(() => checkWindow({ end: "2024-02-30" }), /expected --end a date YYYY-MM-DD, found "2024-02-30"/);
+ * throws(() => checkWindow({ start: "2024-02-01", end: "2024-01-01" }), /expected --end after --start/);
+ * ```
+ */
+export function checkWindow(window: { start?: string; end?: string }): void {
+  for (const [k, v] of Object.entries(window)) {
+    if (v === undefined) continue;
+    const ok = /^\d{4}-\d{2}-\d{2}$/.test(v) &&
+      new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
+    if (!ok) {
+      throw new Error(`Cannot run the pipeline: expected --${k} a date YYYY-MM-DD, found "${v}"`);
+    }
+  }
+  if (window.start && window.end && usOf(window.end) <= usOf(window.start)) {
+    throw new Error(
+      `Cannot run the pipeline: expected --end after --start, found [${window.start}, ${window.end})`,
+    );
+  }
+}
+
+/**
+ * The output directory of a site's set, or of an exploration (`explore/<label>/` inside it).
+ *
+ * @example
+ * ```ts
+ * import { equal, throws } from "node:assert/strict";
+ * import { setDirOf } from "./pipeline.ts";
+ * equal(setDirOf("output/demo", null), "output/demo");
+ * equal(setDirOf("output/demo", "jan"), "output/demo/explore/jan");
+ * throws(() => setDirOf("output/demo", "../x"), /expected letters, digits/);
+ * ```
+ */
+export function setDirOf(outputDir: string, label: string | null | undefined): string {
+  if (!label) return outputDir;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(label)) {
+    throw new Error(
+      `Cannot explore: expected letters, digits, ".", "_", "+" or "-" in the label, found "${label}"`,
+    );
+  }
+  return join(outputDir, EXPLORE_DIR, label);
+}
+
+/**
+ * Runs stages 02-04 for a site into a new output set and publishes it in one step: readers see
+ * the old set or the new one, never a mix. Holds the output directory's lock meanwhile (a second
+ * pipeline waits, saying for whom), removes what killed runs left, and on failure keeps the old
+ * set and moves the failed run's files to `failed/`.
  *
  * @example
  * ```ts ignore
@@ -220,7 +260,34 @@ export async function runPipeline(
   site: SiteConfig,
   options: PipelineOptions = {},
 ): Promise<RunRecord> {
+  checkWindow({ start: options.start, end: options.end });
+  const out = setDirOf(site.outputDir, options.explore);
   const log = options.log ?? (() => {});
+  using _lock = await lockOutputDir(out, {
+    holder: options.holder ?? `runPipeline of "${site.key}"`,
+    notice: options.notice,
+  });
+  await removeStale(out);
+  const pending = await beginSet(out);
+  try {
+    return await runInto(site, pending.dir, pending.id, options, log, async () => {
+      await publishSet(pending);
+    });
+  } catch (e) {
+    const failed = await keepFailedSet(pending);
+    const message = (e as Error).message.replaceAll(pending.dir, failed);
+    throw new Error(message, { cause: e });
+  }
+}
+
+async function runInto(
+  site: SiteConfig,
+  dir: string,
+  runId: string,
+  options: PipelineOptions,
+  log: (line: string) => void,
+  publish: () => Promise<void>,
+): Promise<RunRecord> {
   const stages: StageRecord[] = [];
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -231,22 +298,25 @@ export async function runPipeline(
     log(`${name} done in ${seconds} s`);
     return out;
   };
-  await Deno.mkdir(site.outputDir, { recursive: true });
-  const spans = await timed(
-    "02 spans",
-    () => runSpansStage(site, { snapshotDate: options.snapshotDate, rules: options.rules }),
-  );
+  const spans = await timed("02 spans", () =>
+    runSpansStage(site, {
+      dir,
+      snapshotDate: options.snapshotDate,
+      snapshot: options.snapshot,
+      rules: options.rules,
+    }));
   const ledger = await timed(
     "03 ledger",
-    () => runLedgerStage(site, { start: options.start, end: options.end }),
+    () => runLedgerStage(site, { dir, start: options.start, end: options.end }),
   );
   const notes = [...spans.notes];
-  let legacy: LegacyResult | null = null;
   if (spans.snapshot.tables["chameleon_usage.node_usage_report_cache"]?.path) {
-    legacy = await timed("04 legacy", () => runLegacyStage(site, spans.snapshot, ledger.window));
+    const legacy = await timed(
+      "04 legacy",
+      () => runLegacyStage(site, spans.snapshot, ledger.window, { dir }),
+    );
     notes.push(...(legacy?.notes ?? []));
   } else {
-    await runLegacyStage(site, spans.snapshot);
     stages.push({
       name: "04 legacy",
       seconds: 0,
@@ -254,13 +324,22 @@ export async function runPipeline(
     });
     notes.push("04 legacy skipped: chameleon_usage.node_usage_report_cache is absent at this site");
   }
+  const spansDoc = await readJsonArtifact<SpansChecksDoc>(dir, OUTPUT_FILES.spansChecks);
+  const invariants = combineInvariants(spansDoc, ledger.doc);
+  await atomicWriteText(
+    join(dir, OUTPUT_FILES.invariants),
+    JSON.stringify(invariants, null, 2) + "\n",
+  );
   using db = await Duck.open();
-  const run: RunRecord = {
+  const run = await writeRunRecord(dir, {
+    run_id: runId,
     site: site.key,
     site_name: site.siteName,
     snapshot_date: spans.snapshot.date,
     as_of: spans.snapshot.asOf,
     window: ledger.window,
+    bucket: "day",
+    explore: options.explore ?? null,
     coverage_start: spans.coverageStart,
     versions: {
       deno: Deno.version.deno,
@@ -269,11 +348,76 @@ export async function runPipeline(
     },
     stages,
     notes,
-    invariants_ok: spans.invariants.ok && ledger.stack.ok,
-  };
-  await atomicWriteText(
-    join(site.outputDir, OUTPUT_FILES.run),
-    JSON.stringify(run, null, 2) + "\n",
-  );
+    invariants_ok: invariants.ok,
+  });
+  if (options.beforePublish) await options.beforePublish(dir, run);
+  await publish();
   return run;
+}
+
+/** Parameters a notebook may change; any of them set makes the run an exploration. */
+export interface ExploreParams {
+  start?: string;
+  end?: string;
+  snapshotDate?: string;
+  rules?: Partial<SpanRules>;
+}
+
+/**
+ * The exploration label of a notebook's parameters, or null when they are the site's own.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { exploreLabel } from "./pipeline.ts";
+ * equal(exploreLabel({}), null);
+ * equal(exploreLabel({ start: "2026-01-01", end: "2026-03-01" }), "2026-01-01_2026-03-01");
+ * equal(exploreLabel({ end: "2026-03-01", rules: { evidence: false } }), "first_2026-03-01_no-evidence");
+ * ```
+ */
+export function exploreLabel(p: ExploreParams): string | null {
+  const rulesOff = Object.entries(p.rules ?? {}).filter(([, v]) => v === false).map(([k]) => k)
+    .sort();
+  if (!p.start && !p.end && !p.snapshotDate && rulesOff.length === 0) return null;
+  const parts = [p.start ?? "first", p.end ?? "as_of"];
+  if (p.snapshotDate) parts.push(`snapshot-${p.snapshotDate}`);
+  for (const r of rulesOff) parts.push(`no-${r}`);
+  return parts.join("_");
+}
+
+/**
+ * The set a notebook reads: with the site's own parameters the site's set, else an
+ * exploration's under `explore/<label>/` (the site's set is never replaced by one). A set that
+ * is there, verifies and was made from the newest snapshot (or the one asked for) is used as it
+ * is; otherwise, or with `recompute`, the pipeline makes it.
+ *
+ * @example
+ * ```ts ignore
+ * const { set, label } = await outputSetFor(site, { start: "2026-01-01", end: "2026-03-01" });
+ * ```
+ */
+export async function outputSetFor(
+  site: SiteConfig,
+  params: ExploreParams,
+  options: Pick<PipelineOptions, "log" | "notice" | "beforePublish"> & {
+    recompute?: boolean;
+  } = {},
+): Promise<{ set: OutputSet; label: string | null; computed: boolean }> {
+  const label = exploreLabel(params);
+  const dir = setDirOf(site.outputDir, label);
+  const snapshot = await loadSnapshot(site.inputDir, { date: params.snapshotDate });
+  if (!options.recompute) {
+    try {
+      const set = await openOutputSet(dir);
+      if (set.run.snapshot_date === snapshot.date) return { set, label, computed: false };
+    } catch { /* no usable set: make one */ }
+  }
+  await runPipeline(site, {
+    ...params,
+    snapshot,
+    explore: label,
+    holder: `notebook of "${site.key}"`,
+    ...options,
+  });
+  return { set: await openOutputSet(dir), label, computed: true };
 }

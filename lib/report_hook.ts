@@ -1,27 +1,28 @@
 /**
- * The pipeline's last step: the site report (`lib/report/site_report.ts`).
+ * The pipeline's last step: the site report (`lib/report/site_report.ts`), rendered into the
+ * finished set before the pipeline publishes it, so the report is part of the set it shows.
  *
  * @module
  */
-import type { SiteConfig, SitesConfig } from "./config.ts";
+import type { SiteConfig } from "./config.ts";
 import { writeSiteReport } from "./report/site_report.ts";
 
 /**
- * Writes the site's report.html and returns its path.
+ * A `beforePublish` hook for `runPipeline`: writes the report of the set in `setDir`.
  *
  * @example
  * ```ts ignore
- * const path = await writeSiteReportIfAvailable(config, site, console.error);
+ * await runPipeline(site, { beforePublish: reportHook(site, console.error) });
  * ```
  */
-export async function writeSiteReportIfAvailable(
-  _config: SitesConfig,
+export function reportHook(
   site: SiteConfig,
   log: (line: string) => void,
-): Promise<string | null> {
-  const t0 = performance.now();
-  log("report ...");
-  const path = await writeSiteReport(site);
-  log(`report done in ${Math.round(performance.now() - t0) / 1000} s`);
-  return path;
+): (setDir: string) => Promise<void> {
+  return async (setDir: string) => {
+    const t0 = performance.now();
+    log("report ...");
+    await writeSiteReport(site, { setDir });
+    log(`report done in ${Math.round(performance.now() - t0) / 1000} s`);
+  };
 }

@@ -11,8 +11,9 @@ import { generateDemoSite } from "../lib/demo/generate.ts";
 import { runMain } from "../lib/cli.ts";
 import { loadSitesConfig, selectSite } from "../lib/config.ts";
 import { fetchSite } from "../lib/fetch/fetch.ts";
-import { runPipeline } from "../lib/pipeline.ts";
-import { writeSiteReportIfAvailable } from "../lib/report_hook.ts";
+import { join } from "node:path";
+import { OUTPUT_FILES, runPipeline } from "../lib/pipeline.ts";
+import { reportHook } from "../lib/report_hook.ts";
 
 await runMain(async () => {
   const { values } = parseArgs({
@@ -39,9 +40,13 @@ await runMain(async () => {
   say("01 fetch ...");
   const fetched = await fetchSite(site);
   if (fetched.failures.length > 0) throw new Error(fetched.failures[0]);
-  const run = await runPipeline(site, { log: say });
-  const report = await writeSiteReportIfAvailable(config, site, say);
+  const run = await runPipeline(site, {
+    log: say,
+    notice: (line) => console.error(`demo ${line}`),
+    holder: "deno task demo",
+    beforePublish: reportHook(site, say),
+  });
   console.log(`demo site "${site.siteName}" (as_of ${run.as_of}) done in ${elapsed()}`);
-  console.log(`outputs: ${site.outputDir}`);
-  console.log(report ? `report: ${report}` : "report: the report stage is not built yet");
+  console.log(`outputs: ${site.outputDir} (run ${run.run_id})`);
+  console.log(`report: ${join(site.outputDir, OUTPUT_FILES.report)}`);
 });

@@ -7,9 +7,10 @@
  */
 import { parseArgs } from "node:util";
 import { loadSitesConfig, selectSite } from "../lib/config.ts";
-import { runPipeline } from "../lib/pipeline.ts";
+import { join } from "node:path";
+import { OUTPUT_FILES, runPipeline } from "../lib/pipeline.ts";
 import { checkDateFlags, runMain } from "../lib/cli.ts";
-import { writeSiteReportIfAvailable } from "../lib/report_hook.ts";
+import { reportHook } from "../lib/report_hook.ts";
 
 await runMain(async () => {
   const { values } = parseArgs({
@@ -36,14 +37,17 @@ await runMain(async () => {
   const log = quiet
     ? () => {}
     : (line: string) => console.error(`pipeline site=${site.key} ${line}`);
+  // One output set: the stages and the report write into a new set, published in one step.
   const run = await runPipeline(site, {
     start: values.start,
     end: values.end,
     snapshotDate: values.snapshot,
     log,
+    notice: (line) => console.error(`pipeline site=${site.key} ${line}`),
+    holder: `deno task pipeline --site ${site.key}`,
+    beforePublish: reportHook(site, log),
   });
   for (const n of run.notes) console.error(`note: ${n}`);
-  const report = await writeSiteReportIfAvailable(config, site, log);
-  console.log(`outputs: ${site.outputDir}`);
-  if (report) console.log(`report: ${report}`);
+  console.log(`outputs: ${site.outputDir} (run ${run.run_id})`);
+  console.log(`report: ${join(site.outputDir, OUTPUT_FILES.report)}`);
 });

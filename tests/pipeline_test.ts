@@ -27,11 +27,38 @@ Deno.test("runPipeline() writes every output of DESIGN §2 and says how it was m
       "hours",
       "legacyComparison",
       "legacyRanking",
+      "legacyDaily",
+      "legacyAudit",
+      "spansChecks",
+      "ledgerChecks",
       "run",
     ] as const
   ) {
     ok(await exists(join(out, OUTPUT_FILES[f])), OUTPUT_FILES[f]);
   }
+  // run.json: the window, as_of, the bucket and every file of the set with its digest.
+  equal(run.bucket, "day");
+  equal(run.explore, null);
+  deepEqual(Object.keys(run.files).sort(), [
+    "audit.parquet",
+    "conflicts.parquet",
+    "hours.parquet",
+    "invariants.json",
+    "ledger_checks.json",
+    "legacy_audit.parquet",
+    "legacy_comparison.csv",
+    "legacy_comparison.parquet",
+    "legacy_daily.parquet",
+    "legacy_ranking.parquet",
+    "spans.parquet",
+    "spans_checks.json",
+    "usage.parquet",
+    "usage_daily.parquet",
+  ]);
+  match(run.files["spans.parquet"].sha256, /^[0-9a-f]{64}$/);
+  // The documented paths are links through `current` into the published set.
+  equal(await Deno.readLink(join(out, "spans.parquet")), "current/spans.parquet");
+  equal(await Deno.readLink(join(out, "current")), `sets/${run.run_id}`);
   equal(run.as_of, "2026-06-01T00:00:00");
   equal(run.snapshot_date, "2026-06-01");
   deepEqual(run.stages.map((s) => s.name), ["02 spans", "03 ledger", "04 legacy"]);
@@ -40,6 +67,17 @@ Deno.test("runPipeline() writes every output of DESIGN §2 and says how it was m
   ok(inv.ok);
   ok(inv.checks.some((c: { check: string }) => c.check === "stack"));
   ok(inv.checks.filter((c: { check: string }) => c.check === "rows").length >= 5);
+  // One writer per file: stage 02's and stage 03's checks are in their own files, combined.
+  const spansChecks = JSON.parse(await Deno.readTextFile(join(out, "spans_checks.json")));
+  const ledgerChecks = JSON.parse(await Deno.readTextFile(join(out, "ledger_checks.json")));
+  deepEqual(inv.checks, [...spansChecks.checks, ledgerChecks.stack]);
+  using db = await Duck.open();
+  equal(
+    await db.value(`SELECT count(*) FROM ${sqlLiteral(join(out, "usage_daily.parquet"))}
+        WHERE collector_type <> 'current'`),
+    0n,
+    "usage_daily.parquet holds stage 03's rows only; the legacy rows are in legacy_daily.parquet",
+  );
   await Deno.remove(out, { recursive: true });
 });
 

@@ -55,7 +55,7 @@ await runMain(async () => {
   } else if (step === "sweepline") {
     using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
     const asOf: string =
-      JSON.parse(await Deno.readTextFile(join(site.outputDir, OUTPUT_FILES.invariants))).as_of;
+      JSON.parse(await Deno.readTextFile(join(site.outputDir, OUTPUT_FILES.spansChecks))).as_of;
     await db.run(
       `CREATE VIEW spans AS SELECT * FROM read_parquet(${
         sqlLiteral(join(site.outputDir, OUTPUT_FILES.spans))
@@ -69,7 +69,7 @@ await runMain(async () => {
       ? spansFloorSql(await loadSnapshot(site.inputDir), await spansInputs(site.maintenance))
       : ledgerFloorSql(
         join(site.outputDir, OUTPUT_FILES.spans),
-        JSON.parse(await Deno.readTextFile(join(site.outputDir, OUTPUT_FILES.invariants))).as_of,
+        JSON.parse(await Deno.readTextFile(join(site.outputDir, OUTPUT_FILES.spansChecks))).as_of,
       );
     let rows = 0;
     for (const sql of statements) {

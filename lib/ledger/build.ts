@@ -182,9 +182,18 @@ export async function buildLedger(
     : (BigInt(first) / 86_400_000_000n) * 86_400_000_000n;
   let endUs = options.end ? usOf(options.end) : asOfUs;
   if (endUs > asOfUs) endUs = asOfUs;
-  if (endUs <= startUs) {
+  // A window that holds no data is an error, never an empty page (DESIGN §12).
+  const firstUs = first === null || first === undefined ? null : BigInt(first);
+  if (endUs <= startUs || firstUs === null || endUs <= firstUs) {
+    const asked = `[${options.start ?? isoOf(startUs).slice(0, 10)}, ${
+      options.end ?? isoOf(endUs).slice(0, 10)
+    })`;
     throw new Error(
-      `Cannot build the ledger: the window [${isoOf(startUs)}, ${isoOf(endUs)}) is empty`,
+      firstUs === null
+        ? `Cannot build the ledger of "${site}": the window ${asked} holds no data: the site has no span at all`
+        : `Cannot build the ledger of "${site}": the window ${asked} holds no data: the site's data spans ${
+          isoOf(firstUs).slice(0, 10)
+        }..${isoOf(asOfUs).slice(0, 10)}`,
     );
   }
 

@@ -26,6 +26,54 @@ import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite } from "../fs.ts";
 import { COLLECTOR_LEGACY } from "../metrics.ts";
+import { OUTPUT_FILES } from "../outputs/files.ts";
+
+/** Largest magnitude a legacy value may have (hours or counts per day and node type). */
+export const LEGACY_MAX_MAGNITUDE = 1e9;
+
+/**
+ * Reads a legacy cache into the table `output`, minus the rows with a value that is not finite
+ * or larger than {@linkcode LEGACY_MAX_MAGNITUDE} in magnitude: those go to the table
+ * `legacy_audit` (created when missing), one row per bad value with table, column, row number in
+ * the file, the row's key (date, node type), the value and the reason (`non_finite_value`,
+ * `absurd_value`). Returns how many rows were rejected.
+ *
+ * @example
+ * ```ts ignore
+ * await screenLegacyTable(db, { table: "chameleon_usage.node_count_cache", path, values: ["cnt"], output: "ok" });
+ * ```
+ */
+export async function screenLegacyTable(
+  db: Duck,
+  options: { table: string; path: string; values: readonly string[]; output: string },
+): Promise<{ rejected: number }> {
+  await db.run(`
+    CREATE TEMP TABLE IF NOT EXISTS legacy_audit ("table" VARCHAR, "column" VARCHAR,
+      row_number BIGINT, row_key VARCHAR, value VARCHAR, reason VARCHAR)`);
+  const src = `read_parquet(${sqlLiteral(options.path)}, file_row_number = true)`;
+  const reasons = options.values.map((c) => {
+    const v = `TRY_CAST("${c}" AS DOUBLE)`;
+    return `SELECT ${sqlLiteral(options.table)}, ${sqlLiteral(c)}, file_row_number + 1,
+        'date=' || coalesce(CAST(date AS VARCHAR), 'NULL') || ', node_type=' || coalesce(CAST(node_type AS VARCHAR), 'NULL'),
+        CAST("${c}" AS VARCHAR),
+        CASE WHEN isnan(${v}) OR isinf(${v}) THEN 'non_finite_value' ELSE 'absurd_value' END
+      FROM ${src}
+      WHERE isnan(${v}) OR isinf(${v}) OR abs(${v}) > ${LEGACY_MAX_MAGNITUDE}`;
+  });
+  const before = Number(
+    await db.value('SELECT count(DISTINCT ("table", row_number)) FROM legacy_audit'),
+  );
+  await db.run(`INSERT INTO legacy_audit ${reasons.join(" UNION ALL ")}`);
+  await db.run(`
+    CREATE OR REPLACE TEMP TABLE ${options.output} AS
+    SELECT * EXCLUDE (file_row_number) FROM ${src}
+    WHERE file_row_number + 1 NOT IN (
+      SELECT row_number FROM legacy_audit WHERE "table" = ${sqlLiteral(options.table)})`);
+  const after = Number(
+    await db.value('SELECT count(DISTINCT ("table", row_number)) FROM legacy_audit'),
+  );
+  return { rejected: after - before };
+}
 
 /** Legacy metric -> the current metric it is compared with. */
 export const LEGACY_TO_CURRENT: Readonly<Record<string, string>> = {
@@ -74,8 +122,9 @@ export interface RankingRow {
 
 /**
  * Builds `legacy_daily` (legacy rows in the shape of usage_daily), `legacy_comparison` and
- * `legacy_ranking`, appends the legacy rows to `usage_daily.parquet` and writes
- * `legacy_comparison.parquet`, `legacy_comparison.csv` and `legacy_ranking.parquet`.
+ * `legacy_ranking` and writes them as `legacy_daily.parquet`, `legacy_comparison.parquet`,
+ * `legacy_comparison.csv` and `legacy_ranking.parquet`, with the rejected cache rows in
+ * `legacy_audit.parquet` (it reads `usage_daily.parquet`, never writes it).
  *
  * @example
  * ```ts ignore
@@ -106,13 +155,19 @@ export async function buildLegacyComparison(
       );
     }
   }
+  const cache = await screenLegacyTable(db, {
+    table: "chameleon_usage.node_usage_report_cache",
+    path: options.reportCache,
+    values: ["total_hours", "maint_hours", "reserved_hours", "used_hours"],
+    output: "report_cache_ok",
+  });
   await db.run(`
     CREATE OR REPLACE TEMP TABLE legacy_daily AS
     WITH c AS (
       SELECT CAST(date AS DATE) AS day, coalesce(nullif(trim(node_type), ''), 'unknown') AS node_type,
         sum(total_hours)::DOUBLE AS total_h, sum(coalesce(maint_hours, 0))::DOUBLE AS maint_h,
         sum(coalesce(reserved_hours, 0))::DOUBLE AS reserved_h, sum(coalesce(used_hours, 0))::DOUBLE AS used_h
-      FROM read_parquet(${sqlLiteral(options.reportCache)}) WHERE date IS NOT NULL GROUP BY ALL
+      FROM report_cache_ok WHERE date IS NOT NULL GROUP BY ALL
     ), m AS (
       SELECT day, node_type, total_h / 24 AS total, (total_h - maint_h) / 24 AS reservable,
         (reserved_h + used_h) / 24 AS committed, used_h / 24 AS occupied_reservation, reserved_h / 24 AS idle,
@@ -122,12 +177,28 @@ export async function buildLegacyComparison(
     SELECT ${site} AS site, '${COLLECTOR_LEGACY}' AS collector_type, metric, 'nodes' AS resource, node_type,
       CAST(day AS TIMESTAMP) AS timestamp, value
     FROM (UNPIVOT m ON total, reservable, committed, occupied_reservation, idle, available INTO NAME metric VALUE value)`);
+  let rejected = cache.rejected;
   if (options.countCache) {
+    const count = await screenLegacyTable(db, {
+      table: "chameleon_usage.node_count_cache",
+      path: options.countCache,
+      values: ["cnt"],
+      output: "count_cache_ok",
+    });
+    rejected += count.rejected;
     await db.run(`
       INSERT INTO legacy_daily
       SELECT ${site}, '${COLLECTOR_LEGACY}', 'node_count', 'nodes', coalesce(nullif(trim(node_type), ''), 'unknown'),
         CAST(CAST(date AS DATE) AS TIMESTAMP), sum(cnt)::DOUBLE
-      FROM read_parquet(${sqlLiteral(options.countCache)}) WHERE date IS NOT NULL GROUP BY ALL`);
+      FROM count_cache_ok WHERE date IS NOT NULL GROUP BY ALL`);
+  }
+  if (rejected > 0) {
+    const [first] = await db.json<Record<string, string>>(
+      'SELECT * FROM legacy_audit ORDER BY "table", row_number, "column" LIMIT 1',
+    );
+    notes.push(
+      `legacy caches: ${rejected} rows rejected into legacy_audit.parquet, e.g. ${first.table}.${first.column} = ${first.value} at row ${first.row_number} (${first.row_key}): ${first.reason}`,
+    );
   }
   const pairs = Object.entries(LEGACY_TO_CURRENT).map(([l, c]) =>
     `(${sqlLiteral(l)}, ${sqlLiteral(c)})`
@@ -184,14 +255,20 @@ export async function buildLegacyComparison(
     join(out, "legacy_ranking.parquet"),
     (tmp) => db.run(`COPY (SELECT * FROM legacy_ranking) TO ${sqlLiteral(tmp)} (FORMAT parquet)`),
   );
-  // The legacy series join the current ones in usage_daily, told apart by collector_type.
-  await atomicWrite(options.usageDaily, (tmp) =>
-    db.run(`COPY (
-      SELECT * FROM read_parquet(${
-      sqlLiteral(options.usageDaily)
-    }) WHERE collector_type <> '${COLLECTOR_LEGACY}'
-      UNION ALL SELECT * FROM legacy_daily
-    ) TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`));
+  // The legacy series in the shape of usage_daily (collector_type legacy), in their own file:
+  // stage 03 alone writes usage_daily.parquet (docs/decisions/0011-output-sets.md).
+  await atomicWrite(join(out, OUTPUT_FILES.legacyDaily), (tmp) =>
+    db.run(
+      `COPY (SELECT * FROM legacy_daily ORDER BY metric, node_type, timestamp) TO ${
+        sqlLiteral(tmp)
+      } (FORMAT parquet, COMPRESSION zstd)`,
+    ));
+  await atomicWrite(join(out, OUTPUT_FILES.legacyAudit), (tmp) =>
+    db.run(
+      `COPY (SELECT * FROM legacy_audit ORDER BY "table", row_number, "column") TO ${
+        sqlLiteral(tmp)
+      } (FORMAT parquet)`,
+    ));
   const [span] = await db.json<
     { first: string | null; last: string | null; lo: string; co: string }
   >(`

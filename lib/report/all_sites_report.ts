@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import type { SitesConfig } from "../config.ts";
 import { atomicWriteText, exists } from "../fs.ts";
-import { OUTPUT_FILES } from "../pipeline.ts";
+import { OUTPUT_FILES } from "../outputs/files.ts";
 import { CROSS_SITE_PARTS, readUsageDaily, renderCrossSite, type UsageRow } from "../plots/mod.ts";
 import { headlineYear, readRun, utilizationByYear, type YearUtilization } from "./data.ts";
 import { formatNumber, formatPercent, htmlTable, markup, rawHtml } from "./html.ts";
@@ -54,8 +54,9 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
       skipped.push({ site: site.key, reason: `no finished run in "${site.outputDir}"` });
       continue;
     }
-    const { run, invariants } = await readRun(site.outputDir);
-    const years = await utilizationByYear(db, site.outputDir, run.window);
+    // One verified set per site; a mixed or damaged one fails the report with one line.
+    const { set, run, invariants } = await readRun(site.outputDir);
+    const years = await utilizationByYear(db, set.dir, run.window);
     sites.push({
       site: site.key,
       siteName: site.siteName,
@@ -63,7 +64,7 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
       invariantsOk: invariants.ok,
       year: headlineYear(years),
     });
-    const rows = await readUsageDaily(join(site.outputDir, OUTPUT_FILES.usageDaily), {
+    const rows = await readUsageDaily(set.path(OUTPUT_FILES.usageDaily), {
       resource: "nodes",
       metrics,
       db,

@@ -1,7 +1,8 @@
 /**
- * What the report reads from a site's output directory: how the run was made (`run.json`), the
- * invariants, utilization by year from `hours.parquet`, and the legacy ranking. Each reader says
- * which file is missing instead of returning an empty section.
+ * What the report reads from one verified output set (`lib/outputs/set.ts`: every file of one
+ * run): how the run was made (`run.json`), the invariants, utilization by year from
+ * `hours.parquet`, and the legacy ranking. Each reader says which file is missing instead of
+ * returning an empty section.
  *
  * @module
  */
@@ -9,23 +10,12 @@ import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../db/duckdb.ts";
 import { exists } from "../fs.ts";
-import type { RunRecord } from "../pipeline.ts";
-import { OUTPUT_FILES } from "../pipeline.ts";
-import type { InvariantCheck } from "../spans/invariants.ts";
-import type { NegativeSeries } from "../ledger/build.ts";
 import type { RankingRow } from "../legacy/build.ts";
+import { OUTPUT_FILES } from "../outputs/files.ts";
+import { type InvariantsDoc, readJsonArtifact, type RunRecord } from "../outputs/run.ts";
+import { openOutputSet, type OutputSet } from "../outputs/set.ts";
 
-/** `invariants.json` after stage 03. */
-export interface InvariantsDoc {
-  ok: boolean;
-  site: string;
-  as_of: string;
-  window?: { start: string; end: string };
-  checks: (InvariantCheck & Record<string, unknown>)[];
-  /** How stage 03 summed the step functions (`LedgerChecks.sums`). */
-  ledger_sums?: { exact: boolean; lanes: string[]; rounded: string[] };
-  negative_derived?: NegativeSeries[];
-}
+export type { InvariantsDoc } from "../outputs/run.ts";
 
 /**
  * Reads a JSON output file, failing with its path when it is missing or not JSON.
@@ -51,13 +41,23 @@ export async function readOutputJson<T>(outputDir: string, file: string): Promis
   }
 }
 
-/** How the run was made and what it checked. */
+/**
+ * Opens the current set of an output directory (verified: one run's files, or one line saying
+ * what is mixed or missing) with how the run was made and what it checked.
+ *
+ * @example
+ * ```ts ignore
+ * const { set, run, invariants } = await readRun("output/demo");
+ * ```
+ */
 export async function readRun(
   outputDir: string,
-): Promise<{ run: RunRecord; invariants: InvariantsDoc }> {
+): Promise<{ set: OutputSet; run: RunRecord; invariants: InvariantsDoc }> {
+  const set = await openOutputSet(outputDir);
   return {
-    run: await readOutputJson<RunRecord>(outputDir, OUTPUT_FILES.run),
-    invariants: await readOutputJson<InvariantsDoc>(outputDir, OUTPUT_FILES.invariants),
+    set,
+    run: set.run,
+    invariants: await readJsonArtifact<InvariantsDoc>(set.dir, OUTPUT_FILES.invariants),
   };
 }
 

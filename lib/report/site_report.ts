@@ -22,7 +22,8 @@ import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import type { SiteConfig } from "../config.ts";
 import { atomicWriteText, exists } from "../fs.ts";
-import { OUTPUT_FILES, type RunRecord } from "../pipeline.ts";
+import { OUTPUT_FILES } from "../outputs/files.ts";
+import type { RunRecord } from "../outputs/run.ts";
 import { LEAF_METRICS, type Resource, RESOURCES } from "../metrics.ts";
 import {
   auditSummary,
@@ -68,6 +69,8 @@ import { REPORT_CSS } from "./style.ts";
 
 /** Everything the report shows, read from the output directory. */
 export interface SiteReportInput {
+  /** The set folder the report was read from (every file of one run). */
+  setDir: string;
   siteKey: string;
   siteName: string;
   run: RunRecord;
@@ -94,9 +97,13 @@ const CHART_METRICS = [...LEAF_METRICS, "total", "reservable"];
  * const input = await collectSiteReport(site);
  * ```
  */
-export async function collectSiteReport(site: SiteConfig): Promise<SiteReportInput> {
-  const out = site.outputDir;
-  const { run, invariants } = await readRun(out);
+export async function collectSiteReport(
+  site: SiteConfig,
+  options: { setDir?: string } = {},
+): Promise<SiteReportInput> {
+  // One verified set: every file below is of the same run.
+  const { set, run, invariants } = await readRun(options.setDir ?? site.outputDir);
+  const out = set.dir;
   using db = await Duck.open();
   const years = await utilizationByYear(db, out, run.window);
   const auditPath = join(out, OUTPUT_FILES.audit);
@@ -124,6 +131,7 @@ export async function collectSiteReport(site: SiteConfig): Promise<SiteReportInp
     ? { ranking, comparison: await readLegacyComparison(compPath, { db }) }
     : null;
   return {
+    setDir: set.dir,
     siteKey: site.key,
     siteName: site.siteName,
     run,
@@ -174,7 +182,28 @@ function tiles(y: YearUtilization | null): RawHtml {
   ]}</div>`;
 }
 
+/**
+ * Whether the report window holds any data: some node-hours of `total` in some year.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { windowHasData } from "./site_report.ts";
+ * import type { YearUtilization } from "./data.ts";
+ * equal(windowHasData([]), false);
+ * equal(windowHasData([{ total: 24 } as YearUtilization]), true);
+ * ```
+ */
+export function windowHasData(years: readonly YearUtilization[]): boolean {
+  return years.some((y) => y.total > 0);
+}
+
 function badges(input: SiteReportInput): RawHtml {
+  const empty = windowHasData(input.years)
+    ? markup``
+    : markup`<li class="badge bad">✘ no data in the window [${
+      input.run.window.start.slice(0, 10)
+    }, ${input.run.window.end.slice(0, 10)})</li>`;
   const failed = input.invariants.checks.filter((c) => !c.ok).length;
   const inv = failed === 0
     ? markup`<li class="badge ok">✔ invariants hold (${input.invariants.checks.length} checks)</li>`
@@ -197,7 +226,7 @@ function badges(input: SiteReportInput): RawHtml {
     : markup`<li class="badge">legacy comparison: ${
       input.legacy ? `${input.legacy.ranking.length} ranked cells` : "absent"
     }</li>`;
-  return markup`<ul class="badges">${inv}${negBadge}${sumsBadge}${legacy}</ul>`;
+  return markup`<ul class="badges">${empty}${inv}${negBadge}${sumsBadge}${legacy}</ul>`;
 }
 
 /**
@@ -294,6 +323,12 @@ function madeSection(input: SiteReportInput): RawHtml {
     ["snapshot", r.snapshot_date],
     ["as_of", `${r.as_of} UTC${input.snapshot ? ` (from ${input.snapshot.asOfSource})` : ""}`],
     ["report window", `[${r.window.start}, ${r.window.end}) UTC`],
+    [
+      "run",
+      `${r.run_id}${
+        r.explore ? ` (exploration "${r.explore}")` : ""
+      }, daily series per ${r.bucket}`,
+    ],
     ["pool coverage start", r.coverage_start ?? "none (pool membership known throughout)"],
     [
       "versions",
@@ -354,7 +389,9 @@ export function renderSiteReport(input: SiteReportInput): string {
 <header class="top"><h1>${title}</h1>
 <p class="sub">Snapshot ${r.snapshot_date} · as_of ${r.as_of} UTC · window [${
     r.window.start.slice(0, 10)
-  }, ${r.window.end.slice(0, 10)}) · usage ledger ${r.versions.ledger}</p>${badges(input)}
+  }, ${r.window.end.slice(0, 10)}) · ${r.bucket}ly means · run ${r.run_id}${
+    r.explore ? ` · exploration "${r.explore}"` : ""
+  } · usage ledger ${r.versions.ledger}</p>${badges(input)}
 <nav class="toc">${
     sections.map(([id, name]) => markup`<a href="#${id}">${name}</a>`)
   }</nav></header>
@@ -369,16 +406,22 @@ row.</footer>
 }
 
 /**
- * Writes the site's `report.html` atomically and returns its path.
+ * Writes the `report.html` of a site's current set (or of the set folder `setDir`, before the
+ * pipeline publishes it) atomically into the set, and returns the documented path.
  *
  * @example
  * ```ts ignore
  * const path = await writeSiteReport(site);
  * ```
  */
-export async function writeSiteReport(site: SiteConfig): Promise<string> {
-  const page = renderSiteReport(await collectSiteReport(site));
-  const path = join(site.outputDir, OUTPUT_FILES.report);
-  await atomicWriteText(path, page);
-  return path;
+export async function writeSiteReport(
+  site: SiteConfig,
+  options: { setDir?: string } = {},
+): Promise<string> {
+  const input = await collectSiteReport(site, options);
+  await atomicWriteText(join(input.setDir, OUTPUT_FILES.report), renderSiteReport(input));
+  return options.setDir ? join(options.setDir, OUTPUT_FILES.report) : join(
+    site.outputDir,
+    OUTPUT_FILES.report,
+  );
 }

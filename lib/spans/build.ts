@@ -415,7 +415,7 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
 
 /**
  * Writes `spans.parquet`, `audit.parquet`, `conflicts.parquet` (duplicate records and node-type
- * conflicts, the rows involved and what was kept) and `invariants.json`, each atomically.
+ * conflicts, the rows involved and what was kept) and `spans_checks.json`, each atomically.
  *
  * @example
  * ```ts ignore
@@ -444,5 +444,6 @@ export async function writeSpansOutputs(
     as_of: result.asOf,
     checks: result.invariants.checks,
   };
-  await atomicWriteText(join(outputDir, "invariants.json"), JSON.stringify(doc, null, 2) + "\n");
+  // Stage 02's own checks; the run combines them with stage 03's into invariants.json.
+  await atomicWriteText(join(outputDir, "spans_checks.json"), JSON.stringify(doc, null, 2) + "\n");
 }

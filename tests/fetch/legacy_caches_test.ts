@@ -9,7 +9,7 @@ import {
   readLegacyCaches,
 } from "../../lib/fetch/legacy_caches.ts";
 import { loadSnapshot } from "../../lib/fetch/manifest.ts";
-import { siteConfigHtml, snapshotStatusHtml } from "../../lib/fetch/notebook_views.ts";
+import { siteConfigHtml, snapshotStatusHtml } from "../../lib/report/snapshot_views.ts";
 import { renderLegacyCaches } from "../../lib/plots/legacy_caches.ts";
 import { parseSitesConfig } from "../../lib/config.ts";
 import { demoSite } from "../_helpers.ts";

@@ -93,9 +93,81 @@ Deno.test("buildLegacyComparison() converts legacy hours to mean counts and comp
     ),
   );
   const legacyRows = await db.value(
-    `SELECT count(*) FROM read_parquet(${sqlLiteral(daily)}) WHERE collector_type = 'legacy'`,
+    `SELECT count(*) FROM read_parquet(${
+      sqlLiteral(join(dir, "legacy_daily.parquet"))
+    }) WHERE collector_type = 'legacy'`,
   );
-  equal(legacyRows, 18n, "the legacy series join usage_daily with collector_type legacy");
+  equal(legacyRows, 18n, "the legacy series in the shape of usage_daily, collector_type legacy");
+  equal(
+    await db.value(
+      `SELECT count(*) FROM read_parquet(${sqlLiteral(daily)}) WHERE collector_type = 'legacy'`,
+    ),
+    0n,
+    "stage 04 never writes usage_daily.parquet (stage 03 is its one writer)",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("buildLegacyComparison() rejects non-finite and absurd legacy values as rows, naming table, column and row", async () => {
+  const dir = await Deno.makeTempDir();
+  using db = await Duck.open();
+  const { daily } = await fixture(db, dir);
+  const cache = join(dir, "bad.parquet");
+  await db.run(`COPY (SELECT * FROM (VALUES
+      (DATE '2025-01-01', 'bm', 48.0::DOUBLE, 12.0::DOUBLE, 6.0::DOUBLE, 18.0::DOUBLE),
+      (DATE '2025-01-02', 'bm', 1e300::DOUBLE, 0.0::DOUBLE, 0.0::DOUBLE, 24.0::DOUBLE),
+      (DATE '2025-01-03', 'bm', 24.0::DOUBLE, 'NaN'::DOUBLE, 0.0::DOUBLE, 'inf'::DOUBLE)
+    ) t(date, node_type, total_hours, maint_hours, reserved_hours, used_hours)) TO ${
+    sqlLiteral(cache)
+  } (FORMAT parquet)`);
+  const result = await buildLegacyComparison(db, {
+    site: "t",
+    reportCache: cache,
+    usageDaily: daily,
+    outputDir: dir,
+  });
+  const audit = await db.json<Record<string, unknown>>(
+    `SELECT "table", "column", row_number::INTEGER AS row_number, row_key, reason
+     FROM read_parquet(${
+      sqlLiteral(join(dir, "legacy_audit.parquet"))
+    }) ORDER BY row_number, "column"`,
+  );
+  const t = "chameleon_usage.node_usage_report_cache";
+  deepEqual(audit, [
+    {
+      table: t,
+      column: "total_hours",
+      row_number: 2,
+      row_key: "date=2025-01-02, node_type=bm",
+      reason: "absurd_value",
+    },
+    {
+      table: t,
+      column: "maint_hours",
+      row_number: 3,
+      row_key: "date=2025-01-03, node_type=bm",
+      reason: "non_finite_value",
+    },
+    {
+      table: t,
+      column: "used_hours",
+      row_number: 3,
+      row_key: "date=2025-01-03, node_type=bm",
+      reason: "non_finite_value",
+    },
+  ]);
+  const days = await db.json<{ d: string }>(
+    `SELECT DISTINCT strftime(timestamp, '%Y-%m-%d') AS d FROM read_parquet(${
+      sqlLiteral(join(dir, "legacy_daily.parquet"))
+    }) ORDER BY d`,
+  );
+  deepEqual(days.map((r) => r.d), ["2025-01-01"], "the good row is kept, the bad rows are not");
+  ok(
+    result.notes.some((n) =>
+      /2 rows rejected into legacy_audit\.parquet.*total_hours = 1e\+?300 at row 2/.test(n)
+    ),
+    result.notes.join("; "),
+  );
   await Deno.remove(dir, { recursive: true });
 });
 

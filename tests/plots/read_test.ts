@@ -9,7 +9,7 @@ import {
   readSpans,
   readUsageDaily,
   readUsageSteps,
-} from "../../lib/plots/read.ts";
+} from "../../lib/outputs/read.ts";
 import { prepareUsageStack } from "../../lib/plots/usage_stack.ts";
 
 async function fixtures(db: Duck, dir: string) {

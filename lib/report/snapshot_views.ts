@@ -1,14 +1,15 @@
 /**
  * What notebook 01 shows: the masked site configuration and the snapshot's status per table as
- * HTML tables (every value escaped), and the fetch-or-list step.
+ * HTML tables (every value escaped), and the fetch-or-list step. Presentation, so it lives with
+ * the report, not in the fetch stage (which imports nothing of lib/report or lib/plots).
  *
  * @module
  */
 import { publicSite, type SiteConfig } from "../config.ts";
-import { fetchSite } from "./fetch.ts";
-import { loadSnapshot, type Snapshot, snapshotDates } from "./manifest.ts";
-import { Progress } from "./progress.ts";
-import { escapeHtml } from "../report/html.ts";
+import { fetchSite } from "../fetch/fetch.ts";
+import { loadSnapshot, type Snapshot, snapshotDates } from "../fetch/manifest.ts";
+import { Progress } from "../fetch/progress.ts";
+import { escapeHtml } from "./html.ts";
 
 function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
@@ -29,7 +30,7 @@ function table(header: readonly string[], rows: readonly (readonly unknown[])[])
  * ```ts
  * import { match } from "node:assert/strict";
  * import { parseSitesConfig } from "../config.ts";
- * import { siteConfigHtml } from "./notebook_views.ts";
+ * import { siteConfigHtml } from "./snapshot_views.ts";
  * const cfg = parseSitesConfig("sites:\n  a:\n    site_name: A\n    db_uri: mysql://u:pw@h/x\n");
  * match(siteConfigHtml(cfg.sites.get("a")!), /mysql:\/\/u:\*\*\*@h\/x/);
  * ```
