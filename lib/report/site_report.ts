@@ -389,7 +389,9 @@ export function renderSiteReport(input: SiteReportInput): string {
 <header class="top"><h1>${title}</h1>
 <p class="sub">Snapshot ${r.snapshot_date} · as_of ${r.as_of} UTC · window [${
     r.window.start.slice(0, 10)
-  }, ${r.window.end.slice(0, 10)}) · ${r.bucket}ly means · run ${r.run_id}${
+  }, ${r.window.end.slice(0, 10)}) · ${
+    r.bucket === "day" ? "daily" : `${r.bucket}ly`
+  } means · run ${r.run_id}${
     r.explore ? ` · exploration "${r.explore}"` : ""
   } · usage ledger ${r.versions.ledger}</p>${badges(input)}
 <nav class="toc">${

@@ -1,4 +1,6 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects as assertRejects } from "node:assert/strict";
+import { loadSitesConfig } from "../../lib/config.ts";
+import { runLedgerStage } from "../../lib/pipeline.ts";
 import { join } from "node:path";
 import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
 import { buildLedger, ledgerChecks, writeLedgerOutputs } from "../../lib/ledger/build.ts";
@@ -228,4 +230,69 @@ Deno.test("ledgerChecks() finds the instants where the leaves do not sum to tota
   equal(close.ok, true);
   equal(close.violations, 0);
   ok(close.max_abs_residual < 1e-6);
+});
+
+Deno.test("buildLedger() zero-fills the daily series: every day of the window for every series in it", async () => {
+  using db = await Duck.open();
+  // gpu exists from the second day only; the window starts a day before any span.
+  await ledgerOf(db, [
+    ["total", "bm", "2025-01-01 00:00:00", null, 1, 48],
+    ["total", "gpu", "2025-01-02 12:00:00", null, 2, 8],
+  ], { start: "2024-12-31" });
+  const rows = await db.json<{ d: string; v: number }>(
+    `SELECT strftime(timestamp, '%Y-%m-%d') AS d, value AS v FROM usage_daily_t
+     WHERE metric = 'total' AND resource = 'nodes' AND node_type = 'gpu' ORDER BY d`,
+  );
+  deepEqual(rows, [
+    { d: "2024-12-31", v: 0 },
+    { d: "2025-01-01", v: 0 },
+    { d: "2025-01-02", v: 1 },
+  ]);
+  // Every series has the same days: series x days rows, none missing.
+  const [c] = await db.json<{ n: number; series: number; days: number }>(
+    `SELECT count(*)::INTEGER AS n, count(DISTINCT (metric, resource, node_type))::INTEGER AS series,
+      count(DISTINCT timestamp)::INTEGER AS days FROM usage_daily_t`,
+  );
+  equal(c.days, 3);
+  equal(c.n, c.series * c.days);
+});
+
+Deno.test("buildLedger() refuses a window that holds no data, naming the site's data span", async () => {
+  using db = await Duck.open();
+  await assertRejects(
+    () =>
+      ledgerOf(db, [["total", "bm", "2025-01-01 00:00:00", null, 1, 48]], {
+        start: "2010-01-01",
+        end: "2010-02-01",
+      }),
+    /Cannot build the ledger of "t": the window \[2010-01-01, 2010-02-01\) holds no data: the site's data spans 2025-01-01\.\.2025-01-03/,
+  );
+});
+
+Deno.test("runLedgerStage() fails on a stack violation after writing its own checks", async () => {
+  const dir = await Deno.makeTempDir();
+  using db = await Duck.open();
+  // A NaN capacity: no leaf can sum to it.
+  await db.run(
+    `COPY (SELECT 't' AS site, 'x' AS source, metric, 'e' AS entity_id, '1' AS source_row_id,
+      'h' AS hypervisor_hostname, 'bm' AS node_type, TIMESTAMP '2025-01-01' AS start, NULL::TIMESTAMP AS "end",
+      n AS nodes, 1.0::DOUBLE AS vcpus, 1.0::DOUBLE AS memory_mb, 1.0::DOUBLE AS disk_gb
+    FROM (VALUES ('total', 'NaN'::DOUBLE), ('reservable', 1.0::DOUBLE)) t(metric, n))
+    TO ${sqlLiteral(join(dir, "spans.parquet"))} (FORMAT parquet)`,
+  );
+  await Deno.writeTextFile(
+    join(dir, "spans_checks.json"),
+    JSON.stringify({ ok: true, site: "t", as_of: AS_OF, checks: [] }),
+  );
+  const config = await loadSitesConfig("etc/sites.yaml", { env: () => undefined });
+  const site = { ...config.sites.get("demo")!, key: "t", outputDir: dir };
+  await assertRejects(
+    () => runLedgerStage(site, { dir }),
+    /^Error: Invariant "stack" violated for "usage": leaves differ from total at [1-9]\d* of \d+ instants/,
+  );
+  const checks = JSON.parse(await Deno.readTextFile(join(dir, "ledger_checks.json")));
+  equal(checks.ok, false);
+  equal(checks.stack.check, "stack");
+  ok(checks.stack.rejected > 0);
+  await Deno.remove(dir, { recursive: true });
 });

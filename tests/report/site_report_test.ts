@@ -1,4 +1,4 @@
-import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
 import { loadSitesConfig } from "../../lib/config.ts";
@@ -124,5 +124,31 @@ Deno.test("the all-sites report lists sites with outputs and says which it left 
     renderAllSitesReport({ sites: [], usage: [], skipped: [] }).includes("No site has outputs"),
     true,
   );
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("the report reads one verified set: it says which run, and refuses a tampered file with one line", async () => {
+  const { site, out } = await smallSite();
+  const page = await Deno.readTextFile(await writeSiteReport(site));
+  const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
+  match(page, new RegExp(`daily means · run ${run.run_id}`));
+  match(page, /window \[\d{4}-\d{2}-\d{2}, 2026-06-01\)/);
+  // A tampered file of the set: the report refuses it rather than mixing.
+  const hours = join(await Deno.realPath(join(out, "current")), "hours.parquet");
+  await Deno.writeFile(hours, new Uint8Array([1, 2, 3]), { append: true });
+  await rejects(
+    writeSiteReport(site),
+    /^Error: Cannot read the outputs in ".*": "hours\.parquet" does not match the digest in run\.json of run \S+: the set is mixed or damaged; run the pipeline again$/,
+  );
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("renderSiteReport() shows a red badge when the window holds no data", async () => {
+  const { site, out } = await smallSite();
+  const input = await collectSiteReport(site);
+  match(renderSiteReport(input), /badge ok">✔ invariants hold/);
+  equal(/no data in the window/.test(renderSiteReport(input)), false);
+  const empty = renderSiteReport({ ...input, years: [] });
+  match(empty, /<li class="badge bad">✘ no data in the window \[/);
   await Deno.remove(out, { recursive: true });
 });
