@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Duck, sqlLiteral } from "./db/duckdb.ts";
 import type { SiteConfig } from "./config.ts";
 import { loadSnapshot, type Snapshot } from "./fetch/manifest.ts";
-import { atomicWriteText } from "./fs.ts";
+import { atomicWriteText, exists } from "./fs.ts";
 import { buildSpans, type SpansResult, writeSpansOutputs } from "./spans/build.ts";
 import type { SpanRules } from "./spans/context.ts";
 import { describeViolations } from "./spans/invariants.ts";
@@ -388,8 +388,8 @@ export function exploreLabel(p: ExploreParams): string | null {
 /**
  * The set a notebook reads: with the site's own parameters the site's set, else an
  * exploration's under `explore/<label>/` (the site's set is never replaced by one). A set that
- * is there, verifies and was made from the newest snapshot (or the one asked for) is used as it
- * is; otherwise, or with `recompute`, the pipeline makes it.
+ * is there is verified (a mixed one fails with one line) and used when it was made from the
+ * newest snapshot (or the one asked for); otherwise, or with `recompute`, the pipeline makes it.
  *
  * @example
  * ```ts ignore
@@ -406,11 +406,11 @@ export async function outputSetFor(
   const label = exploreLabel(params);
   const dir = setDirOf(site.outputDir, label);
   const snapshot = await loadSnapshot(site.inputDir, { date: params.snapshotDate });
-  if (!options.recompute) {
-    try {
-      const set = await openOutputSet(dir);
-      if (set.run.snapshot_date === snapshot.date) return { set, label, computed: false };
-    } catch { /* no usable set: make one */ }
+  // No set yet: make one. A set that is there is verified first: a mixed or damaged one fails
+  // with its one line rather than being read (or silently replaced).
+  if (!options.recompute && (await exists(join(dir, OUTPUT_FILES.run)))) {
+    const set = await openOutputSet(dir);
+    if (set.run.snapshot_date === snapshot.date) return { set, label, computed: false };
   }
   await runPipeline(site, {
     ...params,

@@ -15,6 +15,7 @@ import { checkDateFlags, runMain } from "../lib/cli.ts";
 import { loadSitesConfig, selectSite } from "../lib/config.ts";
 import { snapshotDates } from "../lib/fetch/manifest.ts";
 import { ensureDenoKernel, executeNotebook, NOTEBOOKS } from "../lib/report/notebooks.ts";
+import { exploreLabel, setDirOf } from "../lib/pipeline.ts";
 
 await runMain(async () => {
   const { values } = parseArgs({
@@ -64,6 +65,13 @@ await runMain(async () => {
   if (values.start) env.LEDGER_START = values.start;
   if (values.end) env.LEDGER_END = values.end;
   if (values.bucket) env.LEDGER_BUCKET = values.bucket;
+  // Another window explores: the notebooks compute and export under explore/<label>/, never over
+  // the site's own outputs (docs/decisions/0011-output-sets.md).
+  const label = exploreLabel({ start: values.start, end: values.end });
+  const htmlDir = setDirOf(site.outputDir, label);
+  if (label) {
+    say(`exploring: window [${values.start ?? "first"}, ${values.end ?? "as_of"}) in ${htmlDir}`);
+  }
   const t0 = performance.now();
   for (const name of names) {
     const tick = Deno.stderr.isTerminal() && !quiet
@@ -74,7 +82,7 @@ await runMain(async () => {
       : undefined;
     try {
       const r = await executeNotebook(join("notebooks", `${name}.ipynb`), {
-        outputDir: site.outputDir,
+        outputDir: htmlDir,
         env,
       });
       if (tick !== undefined) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
@@ -90,6 +98,6 @@ await runMain(async () => {
   console.log(
     `notebooks: ${names.length} executed in ${
       ((performance.now() - t0) / 1000).toFixed(1)
-    } s; HTML in ${site.outputDir}`,
+    } s; HTML in ${htmlDir}`,
   );
 });

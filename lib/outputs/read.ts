@@ -16,9 +16,8 @@ import { exists } from "../fs.ts";
 import { OUTPUT_FILES } from "./files.ts";
 import type { AuditSummaryRow } from "../spans/summary.ts";
 import { auditSummary } from "../spans/summary.ts";
-import type { UsageRow } from "../plots/usage_stack.ts";
-import type { LegacyComparisonRow, LegacyRankingRow } from "../plots/legacy_comparison.ts";
-import type { SpanRow } from "../plots/host_timeline.ts";
+import type { RankingRow as LegacyRankingRow } from "../legacy/build.ts";
+import type { LegacyComparisonRow, SpanRow, UsageRow } from "./rows.ts";
 
 /** Filters of the usage readers; every field is optional. */
 export interface UsageFilter {

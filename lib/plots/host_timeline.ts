@@ -12,25 +12,9 @@ import { MEASURED_METRICS } from "../metrics.ts";
 import { plotDocument } from "./dom.ts";
 import { seriesStyle } from "./series.ts";
 import { byText, figureHtml, parseUtc, resolveOptions } from "./_shared.ts";
+import type { SpanRow } from "../outputs/rows.ts";
 
-/** One row of `spans.parquet`. */
-export interface SpanRow {
-  site?: string;
-  source: string;
-  metric: string;
-  entity_id?: string | null;
-  source_row_id?: string | null;
-  hypervisor_hostname: string | null;
-  node_type: string;
-  /** UTC: a `Date` or `YYYY-MM-DD[ HH:MM:SS]`. */
-  start: Date | string;
-  /** `null`: open at the snapshot, measured to as_of. */
-  end: Date | string | null;
-  nodes?: number | null;
-  vcpus?: number | null;
-  memory_mb?: number | null;
-  disk_gb?: number | null;
-}
+export type { SpanRow } from "../outputs/rows.ts";
 
 /** One bar of the timeline. */
 export interface TimelineBar {

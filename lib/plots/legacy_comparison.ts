@@ -24,24 +24,9 @@ import {
   resolveOptions,
   standaloneSvg,
 } from "./_shared.ts";
+import type { LegacyComparisonRow } from "../outputs/rows.ts";
 
-/** One row of `legacy_comparison.parquet`. */
-export interface LegacyComparisonRow {
-  /** UTC day: a `Date` or `YYYY-MM-DD`. */
-  date: Date | string;
-  /** The legacy metric (`total`, `reservable`, ..., `node_count`). */
-  metric: string;
-  node_type: string;
-  /** Legacy daily mean count; `null` when the legacy caches have no row. */
-  legacy: number | null;
-  /** Current daily mean count; `null` when the ledger has no row. */
-  current: number | null;
-  diff?: number | null;
-  rel_diff?: number | null;
-  flag?: "both" | "legacy_only" | "current_only";
-  /** The current metric compared with (e.g. `admittable` for legacy `reservable`). */
-  current_metric?: string;
-}
+export type { LegacyComparisonRow } from "../outputs/rows.ts";
 
 /** One row of `legacy_ranking.parquet`. */
 export type LegacyRankingRow = RankingRow;

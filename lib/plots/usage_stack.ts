@@ -38,19 +38,9 @@ import {
   parseUtc,
   resolveOptions,
 } from "./_shared.ts";
+import type { UsageRow } from "../outputs/rows.ts";
 
-/** One row of `usage_daily.parquet` (or `usage.parquet`), as the readers of `read.ts` give it. */
-export interface UsageRow {
-  site?: string;
-  /** `current` or `legacy`; rows without one count as `current`. */
-  collector_type?: string;
-  metric: string;
-  resource: string;
-  node_type: string;
-  /** UTC: a `Date` or `YYYY-MM-DD[ HH:MM:SS]`. */
-  timestamp: Date | string;
-  value: number;
-}
+export type { UsageRow } from "../outputs/rows.ts";
 
 /** Bucket of the stacked chart: days, ISO weeks (from Monday) or months, UTC. */
 export type StackBucket = Bucket;
