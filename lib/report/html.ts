@@ -90,14 +90,15 @@ export interface FormatOptions {
 }
 
 /**
- * Formats a number for tables: thousands separated by a thin space, fixed digits, `−` for minus,
+ * Formats a number for tables: thousands separated by a narrow no-break space (U+202F, so a number
+ * never wraps at its separator, in a report or an exported notebook), fixed digits, `−` for minus,
  * an empty string for null. Never rounds a non-zero value to a bare "0" without its sign.
  *
  * @example
  * ```ts
  * import { equal } from "node:assert/strict";
  * import { formatNumber } from "./html.ts";
- * equal(formatNumber(1234567.891, { digits: 1 }), "1\u2009234\u2009567.9");
+ * equal(formatNumber(1234567.891, { digits: 1 }), "1\u202f234\u202f567.9");
  * equal(formatNumber(-42), "−42");
  * equal(formatNumber(5, { signed: true }), "+5");
  * equal(formatNumber(null), "");
@@ -111,7 +112,7 @@ export function formatNumber(
   const digits = options.digits ?? 0;
   const fixed = Math.abs(value).toFixed(digits);
   const [int, frac] = fixed.split(".");
-  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, "\u2009");
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
   const body = frac ? `${grouped}.${frac}` : grouped;
   const zero = Number(fixed) === 0;
   const sign = value < 0 && !zero ? "\u2212" : value > 0 && options.signed && !zero ? "+" : "";
@@ -132,6 +133,46 @@ export function formatNumber(
 export function formatPercent(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return "";
   return `${formatNumber(value * 100, { digits })}%`;
+}
+
+/**
+ * The adjective of a bucket: `daily`, `weekly`, `monthly` (never "dayly").
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { bucketAdjective } from "./html.ts";
+ * equal(bucketAdjective("day"), "daily");
+ * equal(bucketAdjective("month"), "monthly");
+ * ```
+ */
+export function bucketAdjective(bucket: string): string {
+  return bucket === "day" ? "daily" : `${bucket}ly`;
+}
+
+const UNIT_HOURS: Record<string, string> = {
+  nodes: "node-hours",
+  vcpus: "vCPU-hours",
+  vcpus_overcommit: "vCPU-hours (overcommitted)",
+  memory_mb: "MB-hours of memory",
+  disk_gb: "GB-hours of disk",
+  devices: "device-hours",
+  containers: "container-hours",
+};
+
+/**
+ * The unit of a resource's hours: `node-hours` for `nodes` (never "nodes-hours").
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { resourceHours } from "./html.ts";
+ * equal(resourceHours("nodes"), "node-hours");
+ * equal(resourceHours("vcpus"), "vCPU-hours");
+ * ```
+ */
+export function resourceHours(resource: string): string {
+  return UNIT_HOURS[resource] ?? `${resource}-hours`;
 }
 
 /** One column of {@linkcode htmlTable}. */
