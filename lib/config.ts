@@ -364,7 +364,7 @@ export async function loadSitesConfig(
  * const text = "sites:\n  a:\n    site_name: A\n    db_uri: mysql://u:${A_PW}@h/x\n";
  * const site = parseSitesConfig(text, { file: "s.yaml", env: () => undefined }).sites.get("a")!;
  * throws(() => requireSecrets(site, () => undefined),
- *   /^s\.yaml:4: Cannot load site "a" key "db_uri": environment variable "A_PW" is not set/);
+ *   /s\.yaml:4: Cannot load site "a" key "db_uri": environment variable "A_PW" is not set/);
  * equal(requireSecrets(site, () => "pw").dbUris.nova, "mysql://u:pw@h/x");
  * ```
  */
