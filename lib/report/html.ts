@@ -199,6 +199,10 @@ export interface Column<T> {
  *   { label: "hours", value: (r) => r.h, digits: 1 },
  * ]);
  * equal(t.html, '<div class="scroll"><table class="ledger"><thead><tr><th>host</th><th class="num">hours</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td class="num">1.5</td></tr></tbody></table></div>');
+ * // A header may wrap after "_"; a number never wraps (narrow no-break separator).
+ * const m = htmlTable([{ v: 29861 }], [{ label: "occupied_reservation", value: (r) => r.v }]);
+ * equal(m.html.includes("<th class=\"num\">occupied_<wbr>reservation</th>"), true);
+ * equal(m.html.includes("<td class=\"num\">29\u202f861</td>"), true);
  * ```
  */
 export function htmlTable<T>(
@@ -209,9 +213,11 @@ export function htmlTable<T>(
   const numericCol = columns.map((c) =>
     c.numeric ?? (rows.length > 0 && typeof c.value(rows[0]) === "number")
   );
-  const th = columns.map((c, i) =>
-    numericCol[i] ? markup`<th class="num">${c.label}</th>` : markup`<th>${c.label}</th>`
-  );
+  // Headers wrap (numbers never do): a metric name may break after each "_".
+  const th = columns.map((c, i) => {
+    const label = rawHtml(escapeHtml(c.label).replace(/_/g, "_<wbr>"));
+    return numericCol[i] ? markup`<th class="num">${label}</th>` : markup`<th>${label}</th>`;
+  });
   const body = rows.map((r) =>
     markup`<tr>${
       columns.map((c, i) => {

@@ -28,6 +28,9 @@ Deno.test({
     ok((await Deno.stat(shot)).size > 10_000, "a screenshot was saved");
     deepEqual(r.clippedTables, [], "a table's columns are cut off at 1280 px");
     deepEqual(r.wrappedNumbers, []);
+    // The wording of the page: no "dayly", no "nodes-hours".
+    const text = await Deno.readTextFile(join(site.outputDir, "report.html"));
+    equal(/dayly|nodes-hours/.test(text), false, "a typo in the report");
   },
 });
 

@@ -87,6 +87,8 @@ Deno.test({
       deepEqual(r.dialogs, [], `${n}: dialogs`);
       ok(r.svgs >= 1, `${n}: no chart`);
       equal(r.emptySvgs, 0, `${n}: a chart without marks`);
+      deepEqual(r.clippedTables, [], `${n}: a table's columns are cut off at 1280 px`);
+      deepEqual(r.wrappedNumbers, [], `${n}: a number wraps`);
     }
     // The timeline was asked for the hostile host: it is shown, as text.
     const spans = await Deno.readTextFile(join(site.outputDir, "02_spans.html"));
