@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { loadSitesConfig, type SitesConfig } from "./config.ts";
+import { parseDate } from "./params.ts";
 
 /** Errors whose message is the whole story (bad input, missing table, violated invariant). */
 export class UserError extends Error {
@@ -35,6 +37,21 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
 }
 
 /**
+ * Loads the sites file of a task and prints its notes (the predecessor's shape was read, ...)
+ * on stderr, one line each.
+ *
+ * @example
+ * ```ts ignore
+ * const config = await loadTaskConfig("/abs/etc/sites.yaml");
+ * ```
+ */
+export async function loadTaskConfig(path: string): Promise<SitesConfig> {
+  const config = await loadSitesConfig(path);
+  for (const n of config.notes ?? []) console.error(`note: ${n}`);
+  return config;
+}
+
+/**
  * Checks date flags of a task: each given value must be `YYYY-MM-DD`; `action` names what the
  * task could not do.
  *
@@ -49,7 +66,9 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
  */
 export function checkDateFlags(action: string, flags: Record<string, string | undefined>): void {
   for (const [k, v] of Object.entries(flags)) {
-    if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    try {
+      parseDate(`--${k}`, v);
+    } catch {
       throw new Error(`Cannot ${action}: expected --${k} YYYY-MM-DD, found "${v}"`);
     }
   }

@@ -11,8 +11,22 @@
  * @module
  */
 import { isMap, isScalar, LineCounter, type Node as YamlNode, parseDocument } from "yaml";
-import { isAbsolute, resolve } from "node:path";
+import {
+  checkKeys,
+  checkUri,
+  ConfigError,
+  type Ctx,
+  entries,
+  fail,
+  lineOf,
+  str,
+  URI_SCHEMES,
+} from "./_config_nodes.ts";
+import { isAbsolute, relative, resolve } from "node:path";
 import { type SchemaName, SCHEMAS } from "./registry.ts";
+import { workingDir } from "./params.ts";
+
+export { ConfigError };
 
 /** How the legacy `node_maintenance` table is read (its schema is not public, DESIGN §4). */
 export type MaintenanceMapping =
@@ -26,10 +40,17 @@ export interface SiteConfig {
   /** Display name (`CHI@TACC`). */
   readonly siteName: string;
   /**
-   * Database URI per logical schema, secrets resolved; a schema without a URI is absent at the
-   * site and its tables are reported missing. Never log these: see {@linkcode maskUri}.
+   * Database URI per logical schema, secrets resolved when their variables are set (else still
+   * `${VAR}`: see {@linkcode requireSecrets}); a schema without a URI is absent at the site and
+   * its tables are reported missing; a relative `duckdb:` file is made absolute from the working
+   * directory. Never log these: see {@linkcode maskUri}.
    */
   readonly dbUris: Readonly<Partial<Record<SchemaName, string>>>;
+  /**
+   * `${VAR}` references of `dbUris` whose variable was not set at load time, as
+   * `file:line: message`; only a command that connects demands them ({@linkcode requireSecrets}).
+   */
+  readonly unsetSecrets?: readonly string[];
   /** Absolute directory of the parquet snapshots. */
   readonly inputDir: string;
   /** Absolute directory of the outputs. */
@@ -46,14 +67,10 @@ export interface SitesConfig {
   readonly path: string;
   /** Sites by key, in file order. */
   readonly sites: ReadonlyMap<string, SiteConfig>;
-}
-
-/** A configuration error; its message starts with `file:line:`. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
+  /** Line of the `sites:` key (or 1 in the predecessor's shape), for errors about the list. */
+  readonly sitesLine?: number;
+  /** One-line notes for the user (the predecessor's shape was read, ...). */
+  readonly notes?: readonly string[];
 }
 
 /** The mapping the demo site's generator writes, used when a site sets none. */
@@ -73,108 +90,14 @@ const SITE_KEYS = [
   "blazar_coverage_start",
   "legacy",
 ] as const;
+/** Keys of the predecessor tool's site entries: `data_dir` is our `input_dir`; `adapters` is ignored. */
+const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;
 const LEGACY_KEYS = ["node_maintenance"] as const;
 const DAILY_KEYS = ["layout", "host", "date", "hours"] as const;
 const WINDOW_KEYS = ["layout", "host", "start", "end"] as const;
-const URI_SCHEMES = ["mysql:", "mariadb:", "postgres:", "postgresql:", "duckdb:"];
-
-interface Ctx {
-  file: string;
-  lines: LineCounter;
-  env: (name: string) => string | undefined;
-}
-
-function lineOf(ctx: Ctx, node: YamlNode | null | undefined): number {
-  const offset = node?.range?.[0] ?? 0;
-  return ctx.lines.linePos(offset).line;
-}
-
-function fail(ctx: Ctx, node: YamlNode | null | undefined, message: string): never {
-  throw new ConfigError(`${ctx.file}:${lineOf(ctx, node)}: ${message}`);
-}
-
-function entries(
-  ctx: Ctx,
-  node: YamlNode | null | undefined,
-  what: string,
-): [string, YamlNode | null, YamlNode][] {
-  if (!isMap(node)) fail(ctx, node, `Cannot read ${what}: expected a mapping, found ${kind(node)}`);
-  return node.items.map((pair) => {
-    const k = pair.key as YamlNode;
-    if (!isScalar(k) || typeof k.value !== "string") {
-      fail(ctx, k, `Cannot read ${what}: expected string keys, found ${kind(k)}`);
-    }
-    return [k.value, (pair.value ?? null) as YamlNode | null, k];
-  });
-}
-
-function kind(node: YamlNode | null | undefined): string {
-  if (node === null || node === undefined) return "nothing";
-  if (isMap(node)) return "a mapping";
-  if (isScalar(node)) {
-    const v = node.value;
-    return v === null ? "null" : `${typeof v} ${JSON.stringify(v)}`;
-  }
-  return "a list";
-}
-
-function checkKeys(
-  ctx: Ctx,
-  items: [string, YamlNode | null, YamlNode][],
-  allowed: readonly string[],
-  what: string,
-) {
-  for (const [k, , keyNode] of items) {
-    if (!allowed.includes(k)) {
-      fail(
-        ctx,
-        keyNode,
-        `Cannot load ${what}: unknown key "${k}" (expected one of ${allowed.join(", ")})`,
-      );
-    }
-  }
-}
-
-function interpolate(ctx: Ctx, node: YamlNode, raw: string, what: string): string {
-  return raw.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      fail(
-        ctx,
-        node,
-        `Cannot load ${what}: "\${${name}}" is not a valid environment variable name`,
-      );
-    }
-    const value = ctx.env(name);
-    if (value === undefined) {
-      fail(ctx, node, `Cannot load ${what}: environment variable "${name}" is not set`);
-    }
-    return value;
-  });
-}
-
-function str(ctx: Ctx, node: YamlNode | null, what: string): string {
-  if (!isScalar(node) || typeof node.value !== "string" || node.value === "") {
-    fail(ctx, node, `Cannot load ${what}: expected a non-empty string, found ${kind(node)}`);
-  }
-  return interpolate(ctx, node, node.value, what);
-}
-
-function checkUri(ctx: Ctx, node: YamlNode | null, uri: string, what: string): string {
-  if (!URI_SCHEMES.some((s) => uri.startsWith(s))) {
-    fail(
-      ctx,
-      node,
-      `Cannot load ${what}: expected a URI starting with ${URI_SCHEMES.join(", ")}, found "${
-        maskUri(uri)
-      }"`,
-    );
-  }
-  return uri;
-}
 
 function dir(value: string | undefined, fallback: string, cwd: string): string {
-  const p = value ?? fallback;
-  return isAbsolute(p) ? p : resolve(cwd, p);
+  return resolve(cwd, value ?? fallback); // absolute as given (normalized), relative from cwd
 }
 
 function parseMaintenance(ctx: Ctx, node: YamlNode | null, what: string): MaintenanceMapping {
@@ -207,10 +130,16 @@ function parseMaintenance(ctx: Ctx, node: YamlNode | null, what: string): Mainte
   );
 }
 
-function parseSite(ctx: Ctx, key: string, node: YamlNode | null, cwd: string): SiteConfig {
+function parseSite(
+  ctx: Ctx,
+  key: string,
+  node: YamlNode | null,
+  cwd: string,
+  predecessor: boolean,
+): SiteConfig {
   const what = `site "${key}"`;
   const items = entries(ctx, node, what);
-  checkKeys(ctx, items, SITE_KEYS, what);
+  checkKeys(ctx, items, predecessor ? [...SITE_KEYS, ...PREDECESSOR_KEYS] : SITE_KEYS, what);
   const get = (k: string) => items.find(([key]) => key === k);
 
   const nameItem = get("site_name");
@@ -224,21 +153,26 @@ function parseSite(ctx: Ctx, key: string, node: YamlNode | null, cwd: string): S
   }
   if (!one && !many) fail(ctx, node, `Cannot load ${what}: missing key "db_uri" (or "db_uris")`);
   const dbUris: Partial<Record<SchemaName, string>> = {};
+  const unset: string[] = [];
   if (one) {
-    const uri = checkUri(
-      ctx,
-      one[1],
-      str(ctx, one[1], `${what} key "db_uri"`),
-      `${what} key "db_uri"`,
-    );
+    const w = `${what} key "db_uri"`;
+    const uri = checkUri(ctx, one[1], str(ctx, one[1], w, unset), w, cwd);
     for (const s of SCHEMAS) dbUris[s] = uri;
   } else if (many) {
     const w = `${what} key "db_uris"`;
     const uriItems = entries(ctx, many[1], w);
-    checkKeys(ctx, uriItems, SCHEMAS, w);
-    for (const [schema, valueNode] of uriItems) {
+    // The predecessor listed a `zun` schema for Edge sites; this project does not read it yet.
+    const known = predecessor ? uriItems.filter(([k]) => k !== "zun") : uriItems;
+    checkKeys(ctx, known, SCHEMAS, w);
+    for (const [schema, valueNode] of known) {
       const ww = `${what} key "db_uris.${schema}"`;
-      dbUris[schema as SchemaName] = checkUri(ctx, valueNode, str(ctx, valueNode, ww), ww);
+      dbUris[schema as SchemaName] = checkUri(
+        ctx,
+        valueNode,
+        str(ctx, valueNode, ww, unset),
+        ww,
+        cwd,
+      );
     }
     if (Object.keys(dbUris).length === 0) {
       fail(ctx, many[1], `Cannot load ${w}: expected at least one schema of ${SCHEMAS.join(", ")}`);
@@ -271,34 +205,69 @@ function parseSite(ctx: Ctx, key: string, node: YamlNode | null, cwd: string): S
     const m = legacyItems.find(([k]) => k === "node_maintenance");
     if (m) maintenance = parseMaintenance(ctx, m[1], `${what} key "legacy.node_maintenance"`);
   }
+  const dataDir = get("data_dir");
+  const inputItem = get("input_dir");
+  if (dataDir && inputItem) {
+    fail(ctx, dataDir[2], `Cannot load ${what}: expected "input_dir" or "data_dir", found both`);
+  }
+  const inputDir = dir(optStr(dataDir ? "data_dir" : "input_dir"), `input/${key}`, cwd);
+  const outputDir = dir(optStr("output_dir"), `output/${key}`, cwd);
+  const overlap = nested(inputDir, outputDir);
+  if (overlap) {
+    fail(
+      ctx,
+      (get("output_dir") ?? dataDir ?? inputItem ?? [null, node])[1],
+      `Cannot load ${what}: input_dir "${inputDir}" ${overlap} output_dir "${outputDir}" (a fetch and a pipeline would write into each other's files; give them separate directories)`,
+    );
+  }
   return {
     key,
     siteName,
     dbUris,
-    inputDir: dir(optStr("input_dir"), `input/${key}`, cwd),
-    outputDir: dir(optStr("output_dir"), `output/${key}`, cwd),
+    ...(unset.length ? { unsetSecrets: unset } : {}),
+    inputDir,
+    outputDir,
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
     maintenance,
   };
 }
 
+/** How `a` lies to `b`: "is", "is inside", "holds", or null when they are apart. */
+function nested(a: string, b: string): string | null {
+  if (a === b) return "is the same directory as";
+  const inside = (x: string, y: string) => {
+    const r = relative(y, x);
+    return r !== "" && !r.startsWith("..") && !isAbsolute(r);
+  };
+  if (inside(a, b)) return "is inside";
+  if (inside(b, a)) return "holds";
+  return null;
+}
+
 /**
- * Parses and validates the text of a sites file.
+ * Parses and validates the text of a sites file. A file in the predecessor tool's shape (site
+ * keys at the top level, `data_dir` for the snapshot directory, `adapters` lists) loads too, with
+ * a note in `notes`.
  *
  * @param text The YAML text.
  * @param options `file` names the file in messages; `env` resolves `${VAR}` (default
- * `Deno.env.get`); `cwd` anchors relative directories (default `Deno.cwd()`).
+ * `Deno.env.get`); `cwd` anchors relative directories and `duckdb:` files (default the working
+ * directory, `lib/params.ts`).
  * @returns The validated sites.
  *
  * @example
  * ```ts
- * import { equal } from "node:assert/strict";
+ * import { equal, match } from "node:assert/strict";
  * import { parseSitesConfig } from "./config.ts";
  * const cfg = parseSitesConfig(
  *   "sites:\n  demo:\n    site_name: Demo\n    db_uri: duckdb:var/demo.duckdb\n",
  *   { cwd: "/srv" },
  * );
  * equal(cfg.sites.get("demo")?.outputDir, "/srv/output/demo");
+ * equal(cfg.sites.get("demo")?.dbUris.nova, "duckdb:/srv/var/demo.duckdb");
+ * const old = parseSitesConfig("tacc:\n  site_name: T\n  db_uri: duckdb:x\n  data_dir: /d\n", { cwd: "/srv" });
+ * equal(old.sites.get("tacc")?.inputDir, "/d");
+ * match(old.notes![0], /predecessor/);
  * ```
  */
 export function parseSitesConfig(
@@ -316,22 +285,50 @@ export function parseSitesConfig(
   }
   const root = doc.contents as YamlNode | null;
   const top = entries(ctx, root, "the file");
-  checkKeys(ctx, top, ["sites"], "the file");
   const sitesItem = top.find(([k]) => k === "sites");
-  if (!sitesItem) fail(ctx, root, `Cannot load the file: missing key "sites"`);
-  const cwd = options.cwd ?? Deno.cwd();
+  // The predecessor's shape: no `sites:` key, every top-level value a site mapping.
+  const predecessor = !sitesItem && top.length > 0 &&
+    top.every(([, v]) =>
+      isMap(v) && v.items.some((p) => isScalar(p.key) && p.key.value === "site_name")
+    );
+  if (!predecessor) checkKeys(ctx, top, ["sites"], "the file");
+  if (!sitesItem && !predecessor) fail(ctx, root, `Cannot load the file: missing key "sites"`);
+  const cwd = options.cwd ?? workingDir();
   const sites = new Map<string, SiteConfig>();
-  for (const [key, node, keyNode] of entries(ctx, sitesItem[1], `key "sites"`)) {
+  const siteEntries = predecessor ? top : entries(ctx, sitesItem![1], `key "sites"`);
+  for (const [key, node, keyNode] of siteEntries) {
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(key)) {
       fail(ctx, keyNode, `Cannot load site "${key}": expected a key of a-z, 0-9, "_" and "-"`);
     }
-    sites.set(key, parseSite(ctx, key, node, cwd));
+    sites.set(key, parseSite(ctx, key, node, cwd, predecessor));
   }
-  return { path: file, sites };
+  for (const a of sites.values()) {
+    for (const b of sites.values()) {
+      const overlap = a === b ? null : nested(a.inputDir, b.outputDir);
+      if (overlap) {
+        const line = lineOf(ctx, siteEntries.find(([k]) => k === a.key)?.[2]);
+        throw new ConfigError(
+          `${file}:${line}: Cannot load site "${a.key}": input_dir "${a.inputDir}" ${overlap} output_dir "${b.outputDir}" of site "${b.key}"`,
+        );
+      }
+    }
+  }
+  const notes = predecessor
+    ? [
+      `${file}: read in the predecessor tool's shape (sites at the top level, data_dir); move the sites under "sites:" and rename data_dir to input_dir (DESIGN section 3)`,
+    ]
+    : [];
+  return {
+    path: file,
+    sites,
+    sitesLine: predecessor ? 1 : lineOf(ctx, sitesItem![2]),
+    ...(notes.length ? { notes } : {}),
+  };
 }
 
 /**
- * Reads and validates a sites file from disk.
+ * Reads and validates a sites file from disk. A relative `path` is read from `cwd` (default the
+ * working directory, `lib/params.ts`), like the relative directories inside the file.
  *
  * @example
  * ```ts ignore
@@ -342,13 +339,61 @@ export async function loadSitesConfig(
   path: string,
   options: { env?: (name: string) => string | undefined; cwd?: string } = {},
 ): Promise<SitesConfig> {
+  const cwd = options.cwd ?? workingDir();
+  const abs = isAbsolute(path) ? path : resolve(cwd, path);
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await Deno.readTextFile(abs);
   } catch (e) {
-    throw new ConfigError(`${path}:0: Cannot read the sites file: ${(e as Error).message}`);
+    const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+    throw new ConfigError(`${path}: Cannot read the sites file "${abs}": ${why}`);
   }
-  return parseSitesConfig(text, { ...options, file: path });
+  return parseSitesConfig(text, { ...options, cwd, file: path });
+}
+
+/**
+ * The site with every `${VAR}` of its URIs resolved, for a command that connects to its
+ * databases (fetch, load-demo): fails naming file, line, key and variable when one is still not
+ * set. Other commands (pipeline, report, notebooks) never call it, so they never demand a
+ * password.
+ *
+ * @example
+ * ```ts
+ * import { equal, throws } from "node:assert/strict";
+ * import { parseSitesConfig, requireSecrets } from "./config.ts";
+ * const text = "sites:\n  a:\n    site_name: A\n    db_uri: mysql://u:${A_PW}@h/x\n";
+ * const site = parseSitesConfig(text, { file: "s.yaml", env: () => undefined }).sites.get("a")!;
+ * throws(() => requireSecrets(site, () => undefined),
+ *   /s\.yaml:4: Cannot load site "a" key "db_uri": environment variable "A_PW" is not set/);
+ * equal(requireSecrets(site, () => "pw").dbUris.nova, "mysql://u:pw@h/x");
+ * ```
+ */
+export function requireSecrets(
+  site: SiteConfig,
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): SiteConfig {
+  if (!site.unsetSecrets?.length) return site;
+  const dbUris: Partial<Record<SchemaName, string>> = {};
+  for (const [schema, uri] of Object.entries(site.dbUris)) {
+    dbUris[schema as SchemaName] = uri!.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name) => {
+      const value = env(name);
+      if (value === undefined) {
+        throw new ConfigError(
+          site.unsetSecrets!.find((m) => m.includes(`"${name}"`)) ?? site.unsetSecrets![0],
+        );
+      }
+      return value;
+    });
+    if (!URI_SCHEMES.some((s) => dbUris[schema as SchemaName]!.startsWith(s))) {
+      throw new ConfigError(
+        `Cannot connect to site "${site.key}": the URI of schema "${schema}" is "${
+          maskUri(dbUris[schema as SchemaName]!)
+        }", expected one starting with ${URI_SCHEMES.join(", ")}`,
+      );
+    }
+  }
+  const { unsetSecrets: _, ...rest } = site;
+  return { ...rest, dbUris };
 }
 
 /**
@@ -366,7 +411,9 @@ export function selectSite(config: SitesConfig, key: string): SiteConfig {
   const site = config.sites.get(key);
   if (!site) {
     throw new ConfigError(
-      `${config.path}:0: Cannot select site: unknown site "${key}" (expected one of ${
+      `${config.path}:${
+        config.sitesLine ?? 1
+      }: Cannot select site: unknown site "${key}" (expected one of ${
         [...config.sites.keys()].join(", ")
       })`,
     );

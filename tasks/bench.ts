@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { runMain } from "../lib/cli.ts";
+import { taskArgs } from "../lib/params.ts";
 import { exists } from "../lib/fs.ts";
 import { benchFetch, fetchBenchMarkdown } from "../lib/bench/fetch_bench.ts";
 import { benchStages, stagesBenchMarkdown } from "../lib/bench/stages_bench.ts";
@@ -48,16 +48,31 @@ function withSection(doc: string, name: string, title: string, body: string): st
   return `${doc.trimEnd()}\n\n${section}\n`;
 }
 
-await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      only: { type: "string" },
-      runs: { type: "string", default: "5" },
-      "runs-large": { type: "string", default: "1" },
+/** Flags and help of the task. */
+export const BENCH_TASK = {
+  name: "bench",
+  summary:
+    "Runs the benchmarks (fetch: 01 MariaDB to parquet against mariadb --batch; stages: 02 and 03 on tacc and 10x tacc against DuckDB sorts), prints each and writes it into docs/benchmarks.md.",
+  flags: {
+    only: {
+      type: "string",
+      value: "fetch,stages",
+      help: "run only these benchmarks",
+      defaultText: "all",
     },
-    strict: true,
-  });
+    runs: { type: "string", value: "N", default: "5", help: "runs of each step" },
+    "runs-large": {
+      type: "string",
+      value: "N",
+      default: "1",
+      help: "runs on the large profiles (minutes each)",
+    },
+  },
+  example: "deno task bench --only stages --runs 3",
+} as const;
+
+await runMain(async () => {
+  const { values } = taskArgs(BENCH_TASK);
   const count = (flag: string, value: string) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) {

@@ -8,13 +8,27 @@
  */
 import { runMain } from "../lib/cli.ts";
 import { checkPage } from "../lib/report/browser.ts";
+import { taskArgs } from "../lib/params.ts";
+
+/** Flags and help of the task. */
+export const CHECK_PAGES_TASK = {
+  name: "check-pages",
+  summary:
+    "Opens each page from disk in Debian's headless Chromium at 1280 px and fails when it logs a console error, throws, makes a failed or external request, opens a dialog, shows a chart without marks, or clips a table column. Saves <file>.png beside each page.",
+  flags: {},
+  positionals: { name: "FILE.html ...", help: "the pages to check (one or more)" },
+  example: "deno task check-pages output/demo/report.html output/demo/03_ledger.html",
+} as const;
 
 await runMain(async () => {
-  if (Deno.args.length === 0) {
-    throw new Error("Cannot check pages: expected one or more HTML files");
+  const { positionals } = taskArgs(CHECK_PAGES_TASK);
+  if (positionals.length === 0) {
+    throw new Error(
+      "Cannot check pages: expected one or more HTML files (see deno task check-pages --help)",
+    );
   }
   const problems: string[] = [];
-  for (const file of Deno.args) {
+  for (const file of positionals) {
     const shot = file.replace(/\.html?$/, "") + ".png";
     const r = await checkPage(file, { screenshot: shot });
     const issues = [
@@ -24,6 +38,8 @@ await runMain(async () => {
       ...r.externalRequests.map((u) => `request leaving the file: ${u}`),
       ...r.dialogs.map((d) => `dialog: ${d}`),
       ...(r.emptySvgs > 0 ? [`${r.emptySvgs} charts without marks`] : []),
+      ...r.clippedTables.map((t) => `table with clipped columns at 1280 px: ${t}`),
+      ...r.wrappedNumbers.map((t) => `number wrapped onto two lines: ${t}`),
     ];
     console.log(
       `check-pages file=${file} status=${

@@ -5,33 +5,38 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { exists } from "../lib/fs.ts";
 import { generateDemoSite } from "../lib/demo/generate.ts";
-import { runMain } from "../lib/cli.ts";
-import { loadSitesConfig, selectSite } from "../lib/config.ts";
+import { loadTaskConfig, runMain } from "../lib/cli.ts";
+import { requireSecrets, selectSite } from "../lib/config.ts";
+import { CONFIG_FLAG, fromWorkingDir, parseSiteKey, SITE_FLAG, taskArgs } from "../lib/params.ts";
 import { fetchSite } from "../lib/fetch/fetch.ts";
 import { join } from "node:path";
 import { OUTPUT_FILES, runPipeline } from "../lib/pipeline.ts";
 import { reportHook } from "../lib/report_hook.ts";
 
+/** Flags and help of the task. */
+export const DEMO_TASK = {
+  name: "demo",
+  summary:
+    "The main job on the bundled demo site: generates var/demo/source.duckdb if it is missing, fetches it (01), runs the pipeline (02-04) and the report, and prints where the result is.",
+  flags: {
+    config: CONFIG_FLAG,
+    site: { ...SITE_FLAG, default: "demo" },
+  },
+  example: "deno task demo",
+} as const;
+
 await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string", default: "etc/sites.yaml" },
-      site: { type: "string", default: "demo" },
-    },
-    strict: true,
-  });
+  const { values } = taskArgs(DEMO_TASK);
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   const quiet = Deno.env.get("CI") === "true";
   const say = (line: string) => {
     if (!quiet) console.error(`demo ${line} (${elapsed()})`);
   };
-  const config = await loadSitesConfig(values.config);
-  const site = selectSite(config, values.site);
+  const config = await loadTaskConfig(fromWorkingDir(values.config));
+  const site = requireSecrets(selectSite(config, parseSiteKey("--site", values.site)));
   const source = "var/demo/source.duckdb";
   if (!(await exists(source))) {
     say("generating the demo site (profile demo, seed 42) ...");

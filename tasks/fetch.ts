@@ -10,25 +10,33 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadSitesConfig, selectSite, type SiteConfig } from "../lib/config.ts";
-import { runMain } from "../lib/cli.ts";
+import { requireSecrets, selectSite, type SiteConfig } from "../lib/config.ts";
+import { loadTaskConfig, runMain } from "../lib/cli.ts";
+import { CONFIG_FLAG, fromWorkingDir, parseSiteKey, SITE_FLAG, taskArgs } from "../lib/params.ts";
 import { fetchSite } from "../lib/fetch/fetch.ts";
 import { haltWriters, removeLeftoversSync } from "../lib/fetch/parquet_writer.ts";
 
+/** Flags and help of the task. */
+export const FETCH_TASK = {
+  name: "fetch",
+  summary:
+    "01: snapshots a site's databases into its input_dir (one parquet file per registry table and a manifest). Reads the ${VAR} passwords of the site's URIs from the environment.",
+  flags: {
+    config: CONFIG_FLAG,
+    site: { ...SITE_FLAG, defaultText: "every site of the file" },
+  },
+  example: "TACC_DB_PASSWORD=... deno task fetch --site tacc",
+} as const;
+
 await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string", default: "etc/sites.yaml" },
-      site: { type: "string" },
-    },
-    strict: true,
-  });
-  const config = await loadSitesConfig(values.config);
-  const sites: SiteConfig[] = values.site
-    ? [selectSite(config, values.site)]
-    : [...config.sites.values()];
+  const { values } = taskArgs(FETCH_TASK);
+  const config = await loadTaskConfig(fromWorkingDir(values.config));
+  // Only a command that connects resolves the sites' ${VAR} secrets.
+  const sites: SiteConfig[] = (values.site
+    ? [selectSite(config, parseSiteKey("--site", values.site))]
+    : [...config.sites.values()]).map((s) =>
+      requireSecrets(s)
+    );
 
   // On Ctrl-C: DuckDB stops writing first, then the temporary files are swept and the process
   // exits. Meanwhile the fetch's own outcome (tables failing as interrupted) is ignored.

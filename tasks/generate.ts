@@ -5,23 +5,42 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { generateDemoSite } from "../lib/demo/generate.ts";
 import { runMain } from "../lib/cli.ts";
+import { taskArgs } from "../lib/params.ts";
+
+/** Flags and help of the task. */
+export const GENERATE_TASK = {
+  name: "generate",
+  summary: "Writes a seeded demo site's source database (source.duckdb) and its ground truth.",
+  flags: {
+    profile: {
+      type: "string",
+      value: "small|demo|tacc",
+      default: "demo",
+      help: "size and history of the site",
+    },
+    scale: { type: "string", value: "N", default: "1", help: "multiply the profile's row counts" },
+    seed: { type: "string", value: "N", help: "random seed", defaultText: "the profile's" },
+    era: {
+      type: "string",
+      value: "name|fork|property",
+      default: "property",
+      help: "Blazar schema era of the capability tables",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      help: "output directory",
+      defaultText: "var/demo, or var/<profile>",
+    },
+    "no-truth": { type: "boolean", help: "skip the ground-truth files" },
+  },
+  example: "deno task generate --profile small --seed 7 --out var/small",
+} as const;
 
 await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      profile: { type: "string", default: "demo" },
-      scale: { type: "string", default: "1" },
-      seed: { type: "string" },
-      era: { type: "string", default: "property" },
-      out: { type: "string" },
-      "no-truth": { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+  const { values } = taskArgs(GENERATE_TASK);
   const era = values.era as "name" | "fork" | "property";
   if (!["name", "fork", "property"].includes(era)) {
     throw new Error(`Cannot generate: expected --era name, fork or property, found "${era}"`);

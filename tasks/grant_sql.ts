@@ -7,23 +7,33 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadSitesConfig, selectSite } from "../lib/config.ts";
-import { runMain } from "../lib/cli.ts";
+import { selectSite } from "../lib/config.ts";
+import { loadTaskConfig, runMain } from "../lib/cli.ts";
 import { grantSql } from "../lib/fetch/grants.ts";
+import { CONFIG_FLAG, fromWorkingDir, parseSiteKey, SITE_FLAG, taskArgs } from "../lib/params.ts";
+
+/** Flags and help of the task. */
+export const GRANT_SQL_TASK = {
+  name: "grant-sql",
+  summary:
+    "Prints least-privilege GRANT statements (column-level SELECT) for the registry tables. Connects to nothing and prints no password; with --site, database names, dialect and user come from the site's URIs.",
+  flags: {
+    config: CONFIG_FLAG,
+    site: { ...SITE_FLAG, defaultText: "none: generic names" },
+    dialect: {
+      type: "string",
+      value: "mysql|postgres",
+      help: "SQL dialect",
+      defaultText: "the site's, else mysql",
+    },
+    user: { type: "string", value: "U", help: "the reading account", defaultText: "the site's" },
+    host: { type: "string", value: "H", help: "MySQL host part of the account", defaultText: "%" },
+  },
+  example: "deno task grant-sql --site tacc --user usage_reader",
+} as const;
 
 await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string" },
-      site: { type: "string" },
-      dialect: { type: "string" },
-      user: { type: "string" },
-      host: { type: "string" },
-    },
-    strict: true,
-  });
+  const { values } = taskArgs(GRANT_SQL_TASK);
   const dialect = values.dialect;
   if (dialect !== undefined && dialect !== "mysql" && dialect !== "postgres") {
     throw new Error(
@@ -32,7 +42,8 @@ await runMain(async () => {
   }
   let site;
   if (values.site) {
-    site = selectSite(await loadSitesConfig(values.config ?? "etc/sites.yaml"), values.site);
+    const config = await loadTaskConfig(fromWorkingDir(values.config));
+    site = selectSite(config, parseSiteKey("--site", values.site));
   }
   console.log(grantSql({ dialect, user: values.user, host: values.host, site }).trimEnd());
 });

@@ -6,22 +6,37 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { loadDemoSql } from "../lib/demo/load_sql.ts";
 import { runMain } from "../lib/cli.ts";
 import { maskSecrets, maskUri } from "../lib/config.ts";
 import { parseDbUri } from "../lib/config.ts";
+import { taskArgs } from "../lib/params.ts";
+
+/** Flags and help of the task. */
+export const LOAD_DEMO_TASK = {
+  name: "load-demo",
+  summary:
+    "Loads a generated demo site into MariaDB/MySQL (one database per schema, <prefix><schema>) or PostgreSQL (the URI's database, four schemas), for tests and benchmarks.",
+  flags: {
+    target: {
+      type: "string",
+      value: "URI",
+      help: "mysql://user@host:port/ or postgres://user@host:port/db",
+      required: true,
+    },
+    "site-dir": {
+      type: "string",
+      value: "DIR",
+      default: "var/demo",
+      help: "the generated site (deno task generate)",
+    },
+    prefix: { type: "string", value: "P", default: "", help: "prefix of the MySQL database names" },
+  },
+  example: "deno task load-demo --target mysql://root@127.0.0.1:3306/ --prefix demo_",
+} as const;
 
 await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      target: { type: "string" },
-      "site-dir": { type: "string", default: "var/demo" },
-      prefix: { type: "string", default: "" },
-    },
-    strict: true,
-  });
+  const { values } = taskArgs(LOAD_DEMO_TASK);
   if (!values.target) {
     throw new Error(
       `Cannot load the demo site: expected --target mysql://... or postgres://..., found nothing`,

@@ -1,6 +1,6 @@
 /**
  * `deno task notebooks --site KEY [--config etc/sites.yaml] [--only 02,03] [--fetch]
- * [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--bucket day|week|month]`
+ * [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--bucket day|week|month]` (`--help` lists them)
  *
  * Installs the Deno Jupyter kernel if needed, executes notebooks 01-04 headless with Debian's
  * nbconvert for the site and exports each as `<output_dir>/<notebook>.html`. Notebook 01 fetches
@@ -9,35 +9,46 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { join, resolve } from "node:path";
-import { checkDateFlags, runMain } from "../lib/cli.ts";
-import { loadSitesConfig, selectSite } from "../lib/config.ts";
+import { join } from "node:path";
+import { loadTaskConfig, runMain } from "../lib/cli.ts";
+import { selectSite } from "../lib/config.ts";
+import {
+  BUCKET_FLAG,
+  checkRunFlags,
+  CONFIG_FLAG,
+  SITE_FLAG,
+  taskArgs,
+  WINDOW_FLAGS,
+  workingDir,
+} from "../lib/params.ts";
 import { snapshotDates } from "../lib/fetch/manifest.ts";
 import { ensureDenoKernel, executeNotebook, NOTEBOOKS } from "../lib/report/notebooks.ts";
 import { exploreLabel, setDirOf } from "../lib/pipeline.ts";
 
-await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string", default: "etc/sites.yaml" },
-      site: { type: "string" },
-      only: { type: "string" },
-      fetch: { type: "boolean", default: false },
-      start: { type: "string" },
-      end: { type: "string" },
-      bucket: { type: "string" },
+/** Flags and help of the task. */
+export const NOTEBOOKS_TASK = {
+  name: "notebooks",
+  summary:
+    "Executes notebooks 01-04 headless for a site (Jupyter with the Deno kernel) and exports each as <output_dir>/NN_name.html. Notebook 01 fetches with --fetch or when the site has no snapshot yet, else lists the snapshots.",
+  flags: {
+    config: CONFIG_FLAG,
+    site: { ...SITE_FLAG, help: "the site to run", required: true },
+    only: {
+      type: "string",
+      value: "NN[,NN]",
+      help: "run only these notebooks, by number or name (02,03)",
+      defaultText: "01,02,03,04",
     },
-    strict: true,
-  });
-  if (!values.site) throw new Error("Cannot run the notebooks: expected --site KEY");
-  checkDateFlags("run the notebooks", { start: values.start, end: values.end });
-  if (values.bucket && !["day", "week", "month"].includes(values.bucket)) {
-    throw new Error(
-      `Cannot run the notebooks: expected --bucket day, week or month, found "${values.bucket}"`,
-    );
-  }
+    fetch: { type: "boolean", help: "notebook 01 fetches a new snapshot" },
+    ...WINDOW_FLAGS,
+    bucket: BUCKET_FLAG,
+  },
+  example: "deno task notebooks --site demo --only 03 --start 2026-01-01 --end 2026-03-01",
+} as const;
+
+await runMain(async () => {
+  const { values } = taskArgs(NOTEBOOKS_TASK);
+  const p = checkRunFlags("run the notebooks", values);
   const names = values.only
     ? values.only.split(",").map((p) => {
       const n = NOTEBOOKS.find((x) => x === p || x.startsWith(`${p}_`));
@@ -49,28 +60,28 @@ await runMain(async () => {
       return n;
     })
     : [...NOTEBOOKS];
-  const configPath = resolve(values.config);
-  const config = await loadSitesConfig(configPath);
-  const site = selectSite(config, values.site);
+  const config = await loadTaskConfig(p.config);
+  const site = selectSite(config, p.site);
   const quiet = Deno.env.get("CI") === "true";
   const say = (line: string) => console.error(`notebooks site=${site.key} ${line}`);
   if (await ensureDenoKernel()) say(`installed the Jupyter kernel for ${Deno.execPath()}`);
   const fetch = values.fetch || (await snapshotDates(site.inputDir)).length === 0;
   const env: Record<string, string> = {
     LEDGER_ROOT: Deno.cwd(),
+    LEDGER_CWD: workingDir(),
     LEDGER_SITE: site.key,
-    LEDGER_CONFIG: configPath,
+    LEDGER_CONFIG: p.config,
     LEDGER_FETCH: fetch ? "1" : "0",
   };
-  if (values.start) env.LEDGER_START = values.start;
-  if (values.end) env.LEDGER_END = values.end;
-  if (values.bucket) env.LEDGER_BUCKET = values.bucket;
+  if (p.start) env.LEDGER_START = p.start;
+  if (p.end) env.LEDGER_END = p.end;
+  if (p.bucket) env.LEDGER_BUCKET = p.bucket;
   // Another window explores: the notebooks compute and export under explore/<label>/, never over
   // the site's own outputs (docs/decisions/0011-output-sets.md).
-  const label = exploreLabel({ start: values.start, end: values.end });
+  const label = exploreLabel({ start: p.start, end: p.end });
   const htmlDir = setDirOf(site.outputDir, label);
   if (label) {
-    say(`exploring: window [${values.start ?? "first"}, ${values.end ?? "as_of"}) in ${htmlDir}`);
+    say(`exploring: window [${p.start ?? "first"}, ${p.end ?? "as_of"}) in ${htmlDir}`);
   }
   const t0 = performance.now();
   for (const name of names) {

@@ -6,32 +6,43 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { runMain } from "../lib/cli.ts";
-import { loadSitesConfig, selectSite } from "../lib/config.ts";
+import { loadTaskConfig, runMain } from "../lib/cli.ts";
+import { selectSite } from "../lib/config.ts";
+import { CONFIG_FLAG, fromWorkingDir, parseSiteKey, SITE_FLAG, taskArgs } from "../lib/params.ts";
 import { writeSiteReport } from "../lib/report/site_report.ts";
 import { writeAllSitesReport } from "../lib/report/all_sites_report.ts";
 
-await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string", default: "etc/sites.yaml" },
-      site: { type: "string" },
-      all: { type: "boolean", default: false },
-      out: { type: "string", default: "output/report.html" },
+/** Flags and help of the task. */
+export const REPORT_TASK = {
+  name: "report",
+  summary:
+    "Writes the site's self-contained report.html from its output_dir (--site), or the all-sites report with the cross-site chart from every site that has outputs (--all). Needs no database password.",
+  flags: {
+    config: CONFIG_FLAG,
+    site: { ...SITE_FLAG, help: "the site whose report to write (this or --all)" },
+    all: { type: "boolean", help: "the all-sites report instead of one site's" },
+    out: {
+      type: "string",
+      value: "FILE",
+      default: "output/report.html",
+      help: "where --all writes (relative to the working directory)",
     },
-    strict: true,
-  });
-  const config = await loadSitesConfig(values.config);
+  },
+  example: "deno task report --site demo",
+} as const;
+
+await runMain(async () => {
+  const { values } = taskArgs(REPORT_TASK);
   if (values.all === (values.site !== undefined)) {
     throw new Error("Cannot write a report: expected either --site KEY or --all");
   }
+  const config = await loadTaskConfig(fromWorkingDir(values.config));
   if (values.site) {
-    console.log(`report: ${await writeSiteReport(selectSite(config, values.site))}`);
+    const site = selectSite(config, parseSiteKey("--site", values.site));
+    console.log(`report: ${await writeSiteReport(site)}`);
     return;
   }
-  const r = await writeAllSitesReport(config, values.out);
+  const r = await writeAllSitesReport(config, fromWorkingDir(values.out));
   for (const s of r.skipped) console.error(`note: site "${s.site}" left out: ${s.reason}`);
   console.log(`report: ${r.path} (${r.sites.length} sites)`);
 });

@@ -6,6 +6,7 @@ import {
   maskUri,
   parseSitesConfig,
   publicSite,
+  requireSecrets,
   selectSite,
   siteSecrets,
 } from "../lib/config.ts";
@@ -37,8 +38,8 @@ Deno.test("parseSitesConfig() reads every documented key", () => {
   deepEqual([...cfg.sites.keys()], ["demo", "tacc", "kvm"]);
   const demo = cfg.sites.get("demo")!;
   equal(demo.siteName, "CHI@Demo");
-  equal(demo.dbUris.nova, "duckdb:var/demo/source.duckdb");
-  equal(demo.dbUris.chameleon_usage, "duckdb:var/demo/source.duckdb");
+  equal(demo.dbUris.nova, "duckdb:/srv/ledger/var/demo/source.duckdb");
+  equal(demo.dbUris.chameleon_usage, "duckdb:/srv/ledger/var/demo/source.duckdb");
   equal(demo.inputDir, "/srv/ledger/input/demo");
   equal(demo.outputDir, "/srv/ledger/output/demo");
   equal(demo.blazarCoverageStart, "2023-01-01");
@@ -84,9 +85,34 @@ const cases: [string, string, RegExp][] = [
     /^etc\/test\.yaml:4: Cannot read site "demo" key "db_uris": expected a mapping, found string/,
   ],
   [
-    "unset environment variable",
-    "sites:\n  demo:\n    site_name: D\n    db_uri: mysql://u:${NOPE_PW}@h/x\n",
-    /^etc\/test\.yaml:4: Cannot load site "demo" key "db_uri": environment variable "NOPE_PW" is not set/,
+    "unset environment variable outside a URI",
+    "sites:\n  demo:\n    site_name: ${NOPE_NAME}\n    db_uri: duckdb:x\n",
+    /^etc\/test\.yaml:3: Cannot load site "demo" key "site_name": environment variable "NOPE_NAME" is not set/,
+  ],
+  [
+    "input_dir inside output_dir",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    input_dir: out/in\n    output_dir: out\n",
+    /^etc\/test\.yaml:6: Cannot load site "demo": input_dir "\/srv\/ledger\/out\/in" is inside output_dir "\/srv\/ledger\/out"/,
+  ],
+  [
+    "input_dir equal to output_dir",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    input_dir: /d\n    output_dir: /d/\n",
+    /^etc\/test\.yaml:6: Cannot load site "demo": input_dir "\/d" is the same directory as output_dir "\/d"/,
+  ],
+  [
+    "output_dir inside input_dir",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    input_dir: /d\n    output_dir: /d/out\n",
+    /^etc\/test\.yaml:6: Cannot load site "demo": input_dir "\/d" holds output_dir "\/d\/out"/,
+  ],
+  [
+    "one site's input_dir inside another's output_dir",
+    "sites:\n  a:\n    site_name: A\n    db_uri: duckdb:x\n    output_dir: /o\n  b:\n    site_name: B\n    db_uri: duckdb:x\n    input_dir: /o/b\n",
+    /^etc\/test\.yaml:6: Cannot load site "b": input_dir "\/o\/b" is inside output_dir "\/o" of site "a"/,
+  ],
+  [
+    "data_dir outside the predecessor's shape",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    data_dir: d\n",
+    /^etc\/test\.yaml:5: Cannot load site "demo": unknown key "data_dir"/,
   ],
   [
     "bad date",
@@ -136,9 +162,12 @@ for (const [what, text, pattern] of cases) {
   });
 }
 
-Deno.test("selectSite() names an unknown site and lists the known ones", () => {
+Deno.test("selectSite() names an unknown site, the line of the site list, and the known ones", () => {
   const cfg = parse(GOOD, { TACC_PW: "x", KVM_PW: "y" });
-  throws(() => selectSite(cfg, "uc"), /unknown site "uc" \(expected one of demo, tacc, kvm\)/);
+  throws(
+    () => selectSite(cfg, "uc"),
+    /etc\/test\.yaml:1: Cannot select site: unknown site "uc" \(expected one of demo, tacc, kvm\)/,
+  );
   equal(selectSite(cfg, "demo").key, "demo");
 });
 
@@ -161,16 +190,96 @@ Deno.test("masking hides passwords in URIs, free text and public views", () => {
 });
 
 Deno.test("loadSitesConfig() reads the bundled etc/sites.yaml", async () => {
-  const cfg = await loadSitesConfig("etc/sites.yaml", { env: () => undefined });
-  equal(selectSite(cfg, "demo").dbUris.nova, "duckdb:var/demo/source.duckdb");
+  const cfg = await loadSitesConfig("etc/sites.yaml", { env: () => undefined, cwd: Deno.cwd() });
+  equal(selectSite(cfg, "demo").dbUris.nova, `duckdb:${Deno.cwd()}/var/demo/source.duckdb`);
 });
 
-Deno.test("loadSitesConfig() names a file it cannot read", async () => {
+Deno.test("loadSitesConfig() names a file it cannot read, with no made-up line number", async () => {
   let msg = "";
   try {
-    await loadSitesConfig("etc/missing.yaml");
+    await loadSitesConfig("etc/missing.yaml", { cwd: "/srv/ledger" });
   } catch (e) {
     msg = (e as Error).message;
   }
-  match(msg, /^etc\/missing\.yaml:0: Cannot read the sites file/);
+  equal(
+    msg,
+    `etc/missing.yaml: Cannot read the sites file "/srv/ledger/etc/missing.yaml": no such file`,
+  );
+});
+
+Deno.test("a relative config path and the relative dirs in it are read from the working directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ledger-cwd-" });
+  await Deno.mkdir(`${dir}/conf`);
+  await Deno.writeTextFile(
+    `${dir}/conf/s.yaml`,
+    "sites:\n  a:\n    site_name: A\n    db_uri: duckdb:data/a.duckdb\n    output_dir: out\n",
+  );
+  const cfg = await loadSitesConfig("conf/s.yaml", { cwd: dir });
+  const a = selectSite(cfg, "a");
+  equal(a.outputDir, `${dir}/out`);
+  equal(a.inputDir, `${dir}/input/a`);
+  equal(a.dbUris.nova, `duckdb:${dir}/data/a.duckdb`);
+  // deno task runs in the repository root and says where the user was in INIT_CWD.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { workingDir } from "${Deno.cwd()}/lib/params.ts"; console.log(workingDir());`,
+    ],
+    cwd: Deno.cwd(),
+    env: { INIT_CWD: dir, LEDGER_CWD: "" },
+    stdout: "piped",
+  }).output();
+  equal(new TextDecoder().decode(out.stdout).trim(), dir);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a URI's unset \${VAR} is demanded only by requireSecrets(), naming file, line and variable", () => {
+  const cfg = parse(GOOD, {});
+  const tacc = cfg.sites.get("tacc")!;
+  equal(tacc.dbUris.nova, "mysql://reader:\${TACC_PW}@db:3306");
+  equal(tacc.outputDir, "/abs/out");
+  throws(
+    () => requireSecrets(tacc, () => undefined),
+    /: etc\/test\.yaml:8: Cannot load site "tacc" key "db_uri": environment variable "TACC_PW" is not set$/,
+  );
+  const kvm = requireSecrets(cfg.sites.get("kvm")!, (n) => (n === "KVM_PW" ? "k" : undefined));
+  equal(kvm.dbUris.blazar, "postgres://r:k@pg:5432/blazar");
+  equal(kvm.unsetSecrets, undefined);
+  // A site whose variables are set, or that has no secret, passes through unchanged.
+  const demo = cfg.sites.get("demo")!;
+  equal(requireSecrets(demo, () => undefined), demo);
+});
+
+Deno.test("a file in the predecessor tool's shape loads, with a one-line note", () => {
+  const text = `# the predecessor's etc/sites.yaml
+chi_tacc:
+  site_name: "CHI@TACC"
+  db_uris:
+    nova: "mysql://root:\${PW}@127.0.0.1:3307/nova"
+    blazar: "mysql://root:\${PW}@127.0.0.1:3307/blazar"
+  data_dir: /data/tacc
+  adapters:
+    - nova_hosts
+chi_edge:
+  site_name: "CHI@Edge"
+  db_uris:
+    blazar: "mysql://root:\${PW}@127.0.0.1:3310/blazar"
+    zun: "mysql://root:\${PW}@127.0.0.1:3310/zun"
+`;
+  const cfg = parse(text, { PW: "pw" });
+  deepEqual([...cfg.sites.keys()], ["chi_tacc", "chi_edge"]);
+  const tacc = cfg.sites.get("chi_tacc")!;
+  equal(tacc.siteName, "CHI@TACC");
+  equal(tacc.inputDir, "/data/tacc");
+  equal(tacc.outputDir, "/srv/ledger/output/chi_tacc");
+  equal(tacc.dbUris.nova, "mysql://root:pw@127.0.0.1:3307/nova");
+  equal(cfg.notes?.length, 1);
+  match(
+    cfg.notes![0],
+    /^etc\/test\.yaml: read in the predecessor tool's shape .*data_dir to input_dir/,
+  );
+  throws(
+    () => parse("chi:\n  site_name: C\n  db_uri: duckdb:x\n  data_dir: a\n  input_dir: b\n"),
+    /: etc\/test\.yaml:4: Cannot load site "chi": expected "input_dir" or "data_dir", found both/,
+  );
 });

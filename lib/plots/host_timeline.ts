@@ -138,6 +138,12 @@ export function prepareHostTimeline(
 
 /** Options of {@linkcode renderHostTimeline}: the selection, and how to draw it. */
 export interface HostTimelineOptions extends HostTimelineSelection {
+  /**
+   * The host's name for the title (a Blazar `node_name` capability, an inventory name).
+   * @default {the hostname; for an Ironic node, whose hypervisor_hostname is its UUID, its node
+   * type and the UUID's first 8 digits}
+   */
+  name?: string;
   /** @default {plotDocument()} */
   document?: Document;
   /** @default {900} */
@@ -148,6 +154,7 @@ export interface HostTimelineOptions extends HostTimelineSelection {
 
 const DEFAULTS: HostTimelineOptions = {
   host: "",
+  name: undefined,
   asOf: "",
   start: undefined,
   end: undefined,
@@ -157,6 +164,28 @@ const DEFAULTS: HostTimelineOptions = {
 };
 
 const stamp = (d: Date) => d.toISOString().slice(0, 19).replace("T", " ");
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The title of a host's timeline: its name when given, else its hostname; an Ironic node (whose
+ * `hypervisor_hostname` is a UUID) is named by its node type and the UUID's first 8 digits.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { hostTitle } from "./host_timeline.ts";
+ * equal(hostTitle("c01.kvm", ["compute"]), "host c01.kvm");
+ * equal(hostTitle("302127c8-0100-4612-994d-4451ad4cc572", ["gpu_p100"]), "gpu_p100 node 302127c8");
+ * equal(hostTitle("302127c8-0100-4612-994d-4451ad4cc572", ["gpu_p100"], "P100-07"), "host P100-07");
+ * ```
+ */
+export function hostTitle(host: string, nodeTypes: readonly string[], name?: string): string {
+  if (name) return `host ${name}`;
+  if (!UUID.test(host)) return `host ${host}`;
+  const types = nodeTypes.filter((n) => n !== "unknown");
+  return `${types.length ? types.join(", ") : "Ironic"} node ${host.slice(0, 8)}`;
+}
 
 /**
  * Renders the timeline of one host; returns a `<figure>` (title, subtitle, SVG). Every span is a
@@ -220,9 +249,11 @@ export function renderHostTimeline(
     ],
   }) as unknown as Element;
   return figureHtml(doc, chart, {
-    title: `host ${t.host}`,
-    subtitle: `node type ${t.nodeTypes.join(", ")}; ${t.bars.length} spans from ${
-      stamp(t.window.start)
-    } to ${stamp(t.window.end)}; open spans end at as_of ${stamp(t.asOf)} (dashed rule)`,
+    title: hostTitle(t.host, t.nodeTypes, o.name),
+    subtitle: `${UUID.test(t.host) || o.name ? `hypervisor_hostname ${t.host}; ` : ""}node type ${
+      t.nodeTypes.join(", ")
+    }; ${t.bars.length} spans from ${stamp(t.window.start)} to ${
+      stamp(t.window.end)
+    }; open spans end at as_of ${stamp(t.asOf)} (dashed rule)`,
   });
 }

@@ -31,6 +31,13 @@ export interface PageCheck {
   emptySvgs: number;
   /** Text of the page's first `h1`, if any. */
   heading: string;
+  /**
+   * Tables whose columns do not all show at this width: wider than their box (cut off or behind a
+   * scroll bar) or past the right edge of the page; each as `"<title>": <table> px in <box> px`.
+   */
+  clippedTables: string[];
+  /** Number cells whose text wraps onto a second line (`"<title>": "<text>"`), at most 10. */
+  wrappedNumbers: string[];
 }
 
 /** Options of {@linkcode checkPage}. */
@@ -45,6 +52,8 @@ export interface CheckPageOptions {
   height?: number;
   /** Milliseconds to wait for the page. @default {60000} */
   timeoutMs?: number;
+  /** CSS media to emulate; `print` checks the printed page (set `width` to the paper's). @default {"screen"} */
+  media?: "screen" | "print";
 }
 
 interface CdpMessage {
@@ -123,6 +132,8 @@ export async function checkPage(path: string, options: CheckPageOptions = {}): P
       svgMarks: 0,
       emptySvgs: 0,
       heading: "",
+      clippedTables: [],
+      wrappedNumbers: [],
     };
     let nextId = 1;
     const pending = new Map<number, (m: CdpMessage) => void>();
@@ -210,6 +221,7 @@ export async function checkPage(path: string, options: CheckPageOptions = {}): P
       deviceScaleFactor: 1,
       mobile: false,
     });
+    if (options.media === "print") await send("Emulation.setEmulatedMedia", { media: "print" });
     await send("Page.navigate", { url });
     await Promise.race([loadedP, timeout]);
     // Let late scripts or image loads (from injected markup) show themselves.
@@ -222,7 +234,8 @@ export async function checkPage(path: string, options: CheckPageOptions = {}): P
         return { title: document.title, svgs: svgs.length,
           marks: svgs.reduce((a, s) => a + marks(s), 0),
           empty: svgs.filter((s) => marks(s) === 0).length,
-          heading: document.querySelector("h1")?.textContent?.trim() ?? "" };
+          heading: document.querySelector("h1")?.textContent?.trim() ?? "",
+          ...(${TABLE_PROBE})() };
       })()`,
     });
     const v = (probe.result as { value: Record<string, unknown> }).value;
@@ -231,6 +244,8 @@ export async function checkPage(path: string, options: CheckPageOptions = {}): P
     result.svgMarks = Number(v.marks);
     result.emptySvgs = Number(v.empty);
     result.heading = String(v.heading);
+    result.clippedTables = v.clipped as string[];
+    result.wrappedNumbers = v.wrapped as string[];
     if (options.screenshot) {
       const shot = await send("Page.captureScreenshot", { format: "png" });
       const bytes = Uint8Array.from(atob(String(shot.data)), (c) => c.charCodeAt(0));
@@ -249,6 +264,54 @@ export async function checkPage(path: string, options: CheckPageOptions = {}): P
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   }
 }
+
+/**
+ * Runs in the page: every table whose columns do not all show (wider than the box around it,
+ * which cuts it off or scrolls it, or past the page's right edge), and number cells whose text
+ * wraps. A table is named by its caption, else the nearest heading above it.
+ */
+const TABLE_PROBE = `() => {
+  const title = (t) => {
+    const cap = t.querySelector("caption");
+    if (cap) return cap.textContent.trim().slice(0, 60);
+    let el = t;
+    while (el && el !== document.body) {
+      let p = el.previousElementSibling;
+      while (p) {
+        if (/^H[1-4]$/.test(p.tagName)) return p.textContent.trim().slice(0, 60);
+        const h = p.querySelector && [...p.querySelectorAll("h1,h2,h3,h4")].at(-1);
+        if (h) return h.textContent.trim().slice(0, 60);
+        p = p.previousElementSibling;
+      }
+      el = el.parentElement;
+    }
+    return "table";
+  };
+  const pageRight = document.documentElement.clientWidth;
+  const clipped = [];
+  const wrapped = [];
+  for (const t of document.querySelectorAll("table")) {
+    const w = Math.ceil(t.getBoundingClientRect().width);
+    let box = t.parentElement;
+    while (box && box !== document.body && getComputedStyle(box).overflowX === "visible") {
+      box = box.parentElement;
+    }
+    const boxW = box && box !== document.body ? box.clientWidth : pageRight;
+    const right = t.getBoundingClientRect().right;
+    if (w > boxW + 1 || right > pageRight + 1) {
+      clipped.push(JSON.stringify(title(t)) + ": " + w + " px in " + Math.min(boxW, pageRight) + " px");
+    }
+    for (const td of t.querySelectorAll("td")) {
+      const text = td.textContent.trim();
+      if (!/^[-+\u2212]?[0-9][0-9\s\u2009\u202f,.]*%?$/.test(text)) continue;
+      const r = document.createRange();
+      r.selectNodeContents(td);
+      const lines = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+      if (lines.size > 1 && wrapped.length < 10) wrapped.push(JSON.stringify(title(t)) + ": " + JSON.stringify(text));
+    }
+  }
+  return { clipped, wrapped };
+}`;
 
 /**
  * Reads Chromium's stderr until it prints its DevTools WebSocket URL, and keeps draining it

@@ -90,14 +90,15 @@ export interface FormatOptions {
 }
 
 /**
- * Formats a number for tables: thousands separated by a thin space, fixed digits, `−` for minus,
+ * Formats a number for tables: thousands separated by a narrow no-break space (U+202F, so a number
+ * never wraps at its separator, in a report or an exported notebook), fixed digits, `−` for minus,
  * an empty string for null. Never rounds a non-zero value to a bare "0" without its sign.
  *
  * @example
  * ```ts
  * import { equal } from "node:assert/strict";
  * import { formatNumber } from "./html.ts";
- * equal(formatNumber(1234567.891, { digits: 1 }), "1\u2009234\u2009567.9");
+ * equal(formatNumber(1234567.891, { digits: 1 }), "1\u202f234\u202f567.9");
  * equal(formatNumber(-42), "−42");
  * equal(formatNumber(5, { signed: true }), "+5");
  * equal(formatNumber(null), "");
@@ -111,7 +112,7 @@ export function formatNumber(
   const digits = options.digits ?? 0;
   const fixed = Math.abs(value).toFixed(digits);
   const [int, frac] = fixed.split(".");
-  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, "\u2009");
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
   const body = frac ? `${grouped}.${frac}` : grouped;
   const zero = Number(fixed) === 0;
   const sign = value < 0 && !zero ? "\u2212" : value > 0 && options.signed && !zero ? "+" : "";
@@ -132,6 +133,46 @@ export function formatNumber(
 export function formatPercent(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return "";
   return `${formatNumber(value * 100, { digits })}%`;
+}
+
+/**
+ * The adjective of a bucket: `daily`, `weekly`, `monthly` (never "dayly").
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { bucketAdjective } from "./html.ts";
+ * equal(bucketAdjective("day"), "daily");
+ * equal(bucketAdjective("month"), "monthly");
+ * ```
+ */
+export function bucketAdjective(bucket: string): string {
+  return bucket === "day" ? "daily" : `${bucket}ly`;
+}
+
+const UNIT_HOURS: Record<string, string> = {
+  nodes: "node-hours",
+  vcpus: "vCPU-hours",
+  vcpus_overcommit: "vCPU-hours (overcommitted)",
+  memory_mb: "MB-hours of memory",
+  disk_gb: "GB-hours of disk",
+  devices: "device-hours",
+  containers: "container-hours",
+};
+
+/**
+ * The unit of a resource's hours: `node-hours` for `nodes` (never "nodes-hours").
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { resourceHours } from "./html.ts";
+ * equal(resourceHours("nodes"), "node-hours");
+ * equal(resourceHours("vcpus"), "vCPU-hours");
+ * ```
+ */
+export function resourceHours(resource: string): string {
+  return UNIT_HOURS[resource] ?? `${resource}-hours`;
 }
 
 /** One column of {@linkcode htmlTable}. */
@@ -158,6 +199,10 @@ export interface Column<T> {
  *   { label: "hours", value: (r) => r.h, digits: 1 },
  * ]);
  * equal(t.html, '<div class="scroll"><table class="ledger"><thead><tr><th>host</th><th class="num">hours</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td class="num">1.5</td></tr></tbody></table></div>');
+ * // A header may wrap after "_"; a number never wraps (narrow no-break separator).
+ * const m = htmlTable([{ v: 29861 }], [{ label: "occupied_reservation", value: (r) => r.v }]);
+ * equal(m.html.includes("<th class=\"num\">occupied_<wbr>reservation</th>"), true);
+ * equal(m.html.includes("<td class=\"num\">29\u202f861</td>"), true);
  * ```
  */
 export function htmlTable<T>(
@@ -168,9 +213,11 @@ export function htmlTable<T>(
   const numericCol = columns.map((c) =>
     c.numeric ?? (rows.length > 0 && typeof c.value(rows[0]) === "number")
   );
-  const th = columns.map((c, i) =>
-    numericCol[i] ? markup`<th class="num">${c.label}</th>` : markup`<th>${c.label}</th>`
-  );
+  // Headers wrap (numbers never do): a metric name may break after each "_".
+  const th = columns.map((c, i) => {
+    const label = rawHtml(escapeHtml(c.label).replace(/_/g, "_<wbr>"));
+    return numericCol[i] ? markup`<th class="num">${label}</th>` : markup`<th>${label}</th>`;
+  });
   const body = rows.map((r) =>
     markup`<tr>${
       columns.map((c, i) => {

@@ -54,7 +54,15 @@ import {
   utilizationByYear,
   type YearUtilization,
 } from "./data.ts";
-import { formatNumber, formatPercent, htmlTable, markup, type RawHtml, rawHtml } from "./html.ts";
+import {
+  bucketAdjective,
+  formatNumber,
+  formatPercent,
+  htmlTable,
+  markup,
+  type RawHtml,
+  rawHtml,
+} from "./html.ts";
 import {
   auditByReason,
   auditSummaryTable,
@@ -264,7 +272,9 @@ function usageSection(input: SiteReportInput): RawHtml {
     : markup`<h3>Nodes per node type</h3>${
       rawHtml(renderUsageStack(nodes, { resource: "nodes", facet: "node_type", bucket }))
     }`;
-  return markup`<p class="note">Exclusive states stacked, as ${bucket}ly time-weighted means (exact:
+  return markup`<p class="note">Exclusive states stacked, as ${
+    bucketAdjective(bucket)
+  } time-weighted means (exact:
 a bucket's value is the integral of the step function over the bucket divided by its length); the
 black line is total, the dashed line reservable. A state below zero is a data conflict and is drawn
 below the axis, not clamped.</p>${charts}${facets}`;

@@ -32,8 +32,9 @@ nav.toc a { color: inherit; margin-right: 12px; }
 table.ledger { border-collapse: collapse; margin: 8px 0; font-size: 13px; font-variant-numeric: tabular-nums; }
 table.ledger caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 table.ledger th, table.ledger td { border-bottom: 1px solid var(--line); padding: 3px 10px 3px 0; text-align: left; vertical-align: top; }
-table.ledger th { font-weight: 600; white-space: nowrap; }
-table.ledger .num { text-align: right; white-space: nowrap; }
+table.ledger th { font-weight: 600; vertical-align: bottom; white-space: normal; overflow-wrap: normal; }
+table.ledger .num { text-align: right; }
+table.ledger td.num { white-space: nowrap; }
 .ok { color: var(--ok); }
 .bad { color: var(--bad); font-weight: 600; }
 .note { color: var(--muted); font-size: 12.5px; }
@@ -43,4 +44,16 @@ figure svg { max-width: 100%; height: auto; }
 details > summary { cursor: pointer; color: var(--muted); margin: 6px 0; }
 .scroll { overflow-x: auto; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; }
+@media print {
+  @page { margin: 12mm; }
+  body { font-size: 11px; }
+  main { max-width: none; padding: 0; }
+  .scroll { overflow: visible; }
+  table.ledger { font-size: 9.5px; }
+  table.ledger th, table.ledger td { padding: 2px 6px 2px 0; }
+  table.ledger tr, figure, .tile { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  nav.toc, details > summary { display: none; }
+  details { display: block; }
+}
 `;

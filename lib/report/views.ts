@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { formatNumber, formatPercent, htmlTable, markup, type RawHtml } from "./html.ts";
+import {
+  formatNumber,
+  formatPercent,
+  htmlTable,
+  markup,
+  type RawHtml,
+  resourceHours,
+} from "./html.ts";
 import type { InvariantsDoc, YearUtilization } from "./data.ts";
 import type { AuditSummaryRow, RuleEffect, SourceHours } from "../spans/summary.ts";
 import type { MonthHours } from "../ledger/views.ts";
@@ -284,7 +291,9 @@ export function hoursTable(rows: readonly MonthHours[], resource: string): RawHt
         numeric: true,
       },
     ])
-  }<p class="note">${resource}-hours per month, summed over node types; leaf states with no hours
+  }<p class="note">${
+    resourceHours(resource)
+  } per month, summed over node types; leaf states with no hours
 are left out.</p>`;
 }
 

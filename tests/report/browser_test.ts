@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { checkPage, CHROMIUM } from "../../lib/report/browser.ts";
 import { exists } from "../../lib/fs.ts";
@@ -26,6 +26,51 @@ Deno.test({
     equal(r.emptySvgs, 0);
     ok(r.svgMarks > 100, `${r.svgMarks} marks`);
     ok((await Deno.stat(shot)).size > 10_000, "a screenshot was saved");
+    deepEqual(r.clippedTables, [], "a table's columns are cut off at 1280 px");
+    deepEqual(r.wrappedNumbers, []);
+    // The wording of the page: no "dayly", no "nodes-hours".
+    const text = await Deno.readTextFile(join(site.outputDir, "report.html"));
+    equal(/dayly|nodes-hours/.test(text), false, "a typo in the report");
+  },
+});
+
+Deno.test({
+  name: "report.html's tables fit 1280, 1400 and 1920 px and the printed page, numbers unwrapped",
+  ignore: noChromium,
+  async fn() {
+    const { site } = await hostileSite();
+    const page = join(site.outputDir, "report.html");
+    for (const width of [1280, 1400, 1920]) {
+      const r = await checkPage(page, { width });
+      deepEqual(r.clippedTables, [], `clipped at ${width} px`);
+      deepEqual(r.wrappedNumbers, [], `wrapped at ${width} px`);
+    }
+    // A4 portrait, 12 mm margins: 186 mm = 703 CSS px.
+    const print = await checkPage(page, { width: 703, media: "print" });
+    deepEqual(print.clippedTables, [], "clipped in print");
+  },
+});
+
+Deno.test({
+  name: "checkPage() names a table whose columns are cut off and a number that wraps",
+  ignore: noChromium,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ledger-page-" });
+    const page = join(dir, "wide.html");
+    const cells = Array.from({ length: 30 }, (_, i) => `<th>share column ${i}</th>`).join("");
+    await Deno.writeTextFile(
+      page,
+      `<!DOCTYPE html><html><head><title>wide</title><style>
+main { max-width: 1120px; } th { white-space: nowrap; } .scroll { overflow-x: auto; }
+td.n { width: 10px; }</style></head><body><main><h2>Utilization by year</h2>
+<div class="scroll"><table><tr>${cells}</tr></table></div>
+<h2>Hours</h2><table><tr><td class="n">29\u2009861</td></tr></table></main></body></html>`,
+    );
+    const r = await checkPage(page);
+    equal(r.clippedTables.length, 1, JSON.stringify(r.clippedTables));
+    match(r.clippedTables[0], /^"Utilization by year": \d+ px in 1120 px$/);
+    deepEqual(r.wrappedNumbers, ['"Hours": "29\u2009861"']);
+    await Deno.remove(dir, { recursive: true });
   },
 });
 

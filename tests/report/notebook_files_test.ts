@@ -31,12 +31,27 @@ Deno.test("each notebook starts with a title, then one parameter cell read from 
     match(nb.cells[0].source.join(""), new RegExp(`^# ${name.slice(0, 2)} `), name);
     const params = nb.cells[1].source.join("");
     equal(nb.cells[1].cell_type, "code", name);
-    match(params, /^\/\/ Parameters\n/, name);
-    match(params, /Deno\.env\.get\("LEDGER_SITE"\) \?\? "demo"/, name);
-    match(params, /Deno\.env\.get\("LEDGER_CONFIG"\) \?\? "etc\/sites\.yaml"/, name);
-    // Parameters only: every line is a comment or a constant from the environment.
+    match(params, /^\/\/ Parameters/, name);
+    match(params, /SITE: Deno\.env\.get\("LEDGER_SITE"\) \?\? "demo"/, name);
+    match(params, /CONFIG: Deno\.env\.get\("LEDGER_CONFIG"\) \?\? "etc\/sites\.yaml"/, name);
+    // Checked by the command line's parser: one import, one notebookParams() call, constants.
+    match(params, /^import \{ notebookParams \} from "\.\.\/lib\/params\.ts";$/m, name);
+    match(params, /^const \{ [A-Z_, ]+ \} = notebookParams\(\{$/m, name);
     for (const line of params.split("\n").filter((l) => l.trim() !== "")) {
-      ok(/^\/\/|^const [A-Z_]+ = .*Deno\.env\.get\(/.test(line), `${name}: "${line}"`);
+      ok(
+        /^\/\/|^import \{ notebookParams \}|^const \{ [A-Z_, ]+ \} = notebookParams\(\{$|^ {2}[A-Z_]+: Deno\.env\.get\(|^\}\);$|^const [A-Z_]+ = .*Deno\.env\.get\(/
+          .test(line),
+        `${name}: "${line}"`,
+      );
+    }
+    // Cells re-run in any order: nothing changes the working directory (relative imports and
+    // paths would then resolve elsewhere), and imports are relative to notebooks/.
+    for (const c of nb.cells.filter((c) => c.cell_type === "code")) {
+      const src = c.source.join("");
+      equal(/Deno\.chdir|process\.chdir/.test(src), false, `${name}: a cell changes directory`);
+      for (const m of src.matchAll(/from "(\.[^"]*)"/g)) {
+        match(m[1], /^\.\.\/lib\//, `${name}: import "${m[1]}" is not from the repository's lib/`);
+      }
     }
     // The other code cells call into lib/, never define functions of their own.
     for (const c of nb.cells.slice(2).filter((c) => c.cell_type === "code")) {

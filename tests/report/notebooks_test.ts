@@ -87,6 +87,8 @@ Deno.test({
       deepEqual(r.dialogs, [], `${n}: dialogs`);
       ok(r.svgs >= 1, `${n}: no chart`);
       equal(r.emptySvgs, 0, `${n}: a chart without marks`);
+      deepEqual(r.clippedTables, [], `${n}: a table's columns are cut off at 1280 px`);
+      deepEqual(r.wrappedNumbers, [], `${n}: a number wraps`);
     }
     // The timeline was asked for the hostile host: it is shown, as text.
     const spans = await Deno.readTextFile(join(site.outputDir, "02_spans.html"));
@@ -98,6 +100,77 @@ Deno.test({
       await Deno.readTextFile(join(site.outputDir, "03_ledger.html")),
       /&lt;img src=x onerror=alert\(1\)&gt;/,
     );
+  },
+});
+
+Deno.test({
+  name: "every cell of 03 re-runs in the same kernel after the first run, parameters edited",
+  ignore: noJupyter,
+  async fn() {
+    const { site, configPath } = await hostileSite();
+    const nb = JSON.parse(await Deno.readTextFile("notebooks/03_ledger.ipynb"));
+    const code = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
+    const edit = (cell: { source: string[] }, from: string, to: string) => ({
+      ...cell,
+      source: cell.source.join("").replace(from, to).split(/(?<=\n)/),
+    });
+    // Run All, then: edit the parameter cell (another bucket), re-run it, the import cell, the
+    // stage cell and the last cell; then the import cell once more.
+    nb.cells = [
+      ...code,
+      edit(code[0], `?? "month"`, `?? "week"`),
+      code[1],
+      code[2],
+      code.at(-1),
+      code[1],
+    ].map((c) => ({ ...c, outputs: [], execution_count: null }));
+    // A folder directly under the repository root, so "../lib/" resolves as from notebooks/.
+    const dir = await Deno.makeTempDir({ dir: Deno.cwd(), prefix: ".nbtest-" });
+    try {
+      const path = join(dir, "03_rerun.ipynb");
+      await Deno.writeTextFile(path, JSON.stringify(nb));
+      await ensureDenoKernel();
+      const r = await executeNotebook(path, {
+        outputDir: dir,
+        env: { LEDGER_SITE: site.key, LEDGER_CONFIG: configPath },
+      });
+      ok(await exists(r.html));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a notebook's parameter cell rejects a bucket or window the command line rejects",
+  ignore: noJupyter,
+  async fn() {
+    const { configPath } = await hostileSite();
+    await ensureDenoKernel();
+    for (
+      const [env, message] of [
+        [
+          { LEDGER_BUCKET: "weekly" },
+          /Cannot use BUCKET "weekly": expected one of day, week, month/,
+        ],
+        [
+          { LEDGER_START: "2026-03-01", LEDGER_END: "2026-01-01" },
+          /START must be before END \(the window is inverted\)/,
+        ],
+      ] as const
+    ) {
+      await rejects(
+        executeNotebook("notebooks/03_ledger.ipynb", {
+          outputDir: await Deno.makeTempDir(),
+          env: { LEDGER_SITE: "hostile", LEDGER_CONFIG: configPath, ...env },
+        }),
+        (e: Error) => {
+          match(e.message, /Notebook "03_ledger" failed at cell 1 \("\/\/ Parameters/);
+          match(e.message, message);
+          return true;
+        },
+      );
+    }
   },
 });
 

@@ -1,0 +1,139 @@
+/**
+ * Reading the YAML nodes of the sites file (`lib/config.ts`) with errors that start with
+ * `file:line:` (the line of the node at fault) and say what was expected and what was found.
+ *
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+import { isMap, isScalar, type LineCounter, type Node as YamlNode } from "yaml";
+import { maskUri } from "./config.ts";
+
+/** A configuration error; its message starts with `file:line:`. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The URI schemes a site may use. */
+export const URI_SCHEMES = ["mysql:", "mariadb:", "postgres:", "postgresql:", "duckdb:"];
+
+export interface Ctx {
+  file: string;
+  lines: LineCounter;
+  env: (name: string) => string | undefined;
+}
+
+export function lineOf(ctx: Ctx, node: YamlNode | null | undefined): number {
+  const offset = node?.range?.[0] ?? 0;
+  return ctx.lines.linePos(offset).line;
+}
+
+export function fail(ctx: Ctx, node: YamlNode | null | undefined, message: string): never {
+  throw new ConfigError(`${ctx.file}:${lineOf(ctx, node)}: ${message}`);
+}
+
+export function entries(
+  ctx: Ctx,
+  node: YamlNode | null | undefined,
+  what: string,
+): [string, YamlNode | null, YamlNode][] {
+  if (!isMap(node)) fail(ctx, node, `Cannot read ${what}: expected a mapping, found ${kind(node)}`);
+  return node.items.map((pair) => {
+    const k = pair.key as YamlNode;
+    if (!isScalar(k) || typeof k.value !== "string") {
+      fail(ctx, k, `Cannot read ${what}: expected string keys, found ${kind(k)}`);
+    }
+    return [k.value, (pair.value ?? null) as YamlNode | null, k];
+  });
+}
+
+export function kind(node: YamlNode | null | undefined): string {
+  if (node === null || node === undefined) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isScalar(node)) {
+    const v = node.value;
+    return v === null ? "null" : `${typeof v} ${JSON.stringify(v)}`;
+  }
+  return "a list";
+}
+
+export function checkKeys(
+  ctx: Ctx,
+  items: [string, YamlNode | null, YamlNode][],
+  allowed: readonly string[],
+  what: string,
+) {
+  for (const [k, , keyNode] of items) {
+    if (!allowed.includes(k)) {
+      fail(
+        ctx,
+        keyNode,
+        `Cannot load ${what}: unknown key "${k}" (expected one of ${allowed.join(", ")})`,
+      );
+    }
+  }
+}
+
+export function interpolate(
+  ctx: Ctx,
+  node: YamlNode,
+  raw: string,
+  what: string,
+  unset?: string[],
+): string {
+  return raw.replace(/\$\{([^}]*)\}/g, (m, name: string) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      fail(
+        ctx,
+        node,
+        `Cannot load ${what}: "\${${name}}" is not a valid environment variable name`,
+      );
+    }
+    const value = ctx.env(name);
+    if (value === undefined) {
+      const message = `Cannot load ${what}: environment variable "${name}" is not set`;
+      if (!unset) fail(ctx, node, message);
+      // A secret of a URI: demanded only by a command that connects (requireSecrets).
+      unset.push(`${ctx.file}:${lineOf(ctx, node)}: ${message}`);
+      return m;
+    }
+    return value;
+  });
+}
+
+export function str(ctx: Ctx, node: YamlNode | null, what: string, unset?: string[]): string {
+  if (!isScalar(node) || typeof node.value !== "string" || node.value === "") {
+    fail(ctx, node, `Cannot load ${what}: expected a non-empty string, found ${kind(node)}`);
+  }
+  return interpolate(ctx, node, node.value, what, unset);
+}
+
+export function checkUri(
+  ctx: Ctx,
+  node: YamlNode | null,
+  uri: string,
+  what: string,
+  cwd: string,
+): string {
+  // A URI that is one unset variable is checked when a command connects.
+  if (/^\$\{[^}]*\}/.test(uri)) return uri;
+  if (uri.startsWith("duckdb:")) {
+    const file = uri.slice("duckdb:".length).replace(/^\/\//, "");
+    if (file !== "" && file !== ":memory:" && !isAbsolute(file)) {
+      return `duckdb:${resolve(cwd, file)}`;
+    }
+    return uri;
+  }
+  if (!URI_SCHEMES.some((s) => uri.startsWith(s))) {
+    fail(
+      ctx,
+      node,
+      `Cannot load ${what}: expected a URI starting with ${URI_SCHEMES.join(", ")}, found "${
+        maskUri(uri)
+      }"`,
+    );
+  }
+  return uri;
+}
