@@ -255,14 +255,19 @@ if (import.meta.main) {
     const dir = resolve(Deno.args[0] ?? "var/coverage");
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["coverage", "--lcov", `--include=^file:.*/lib/`, dir],
+      env: { NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
     }).output();
     const dec = new TextDecoder();
     if (!out.success) {
-      const last = dec.decode(out.stderr).trim().split("\n").at(-1) ?? "";
+      const lines = dec.decode(out.stderr).split("\n").map((l) => l.trim());
+      const why = lines.find((l) => l.startsWith("error:"))?.slice(6).trim() ?? lines[0];
+      if (why === "No covered files included in the report") {
+        throw new Error(`Cannot report coverage: no lib/ file in the profiles of "${dir}"`);
+      }
       throw new Error(
-        `Cannot read the coverage profiles in "${dir}": ${last} (run deno test --coverage=${dir} first)`,
+        `Cannot read the coverage profiles in "${dir}": ${why} (run deno test --coverage=${dir} first)`,
       );
     }
     const files = new Map<string, Counts>();
