@@ -11,6 +11,12 @@ import * as Plot from "@observablehq/plot";
 /**
  * The label of each `fy` panel, bold, just above the panel at its right (Plot draws facet axis
  * labels without a fill otherwise).
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { panelLabels } from "./_shared.ts";
+ * ok(panelLabels(["a", "b"], (p) => p.toUpperCase()));
+ * ```
  */
 export function panelLabels<T extends string | null>(
   panels: readonly T[],
@@ -27,7 +33,16 @@ export function panelLabels<T extends string | null>(
   });
 }
 
-/** A grey note in the middle of a chart that has no data, or nothing when it has. */
+/**
+ * A grey note in the middle of a chart that has no data, or nothing when it has.
+ * @example
+ * ```ts
+ * import { equal, ok } from "node:assert/strict";
+ * import { emptyNote } from "./_shared.ts";
+ * equal(emptyNote(false, "no data"), null);
+ * ok(emptyNote(true, "no data"));
+ * ```
+ */
 export function emptyNote(empty: boolean, text: string): Plot.Markish {
   return empty ? Plot.text([text], { frameAnchor: "middle", fill: "#777" }) : null;
 }
@@ -40,7 +55,18 @@ export type Bucket = "day" | "week" | "month";
 /** Every {@linkcode Bucket}. */
 export const BUCKETS: readonly Bucket[] = ["day", "week", "month"];
 
-/** Start (ms) of the bucket holding the UTC day starting at `dayMs`. */
+/**
+ * Start (ms) of the bucket holding the UTC day starting at `dayMs`.
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { bucketStart } from "./_shared.ts";
+ * const thu = Date.UTC(2025, 0, 16); // a Thursday
+ * equal(bucketStart(thu, "day"), thu);
+ * equal(bucketStart(thu, "week"), Date.UTC(2025, 0, 13)); // its Monday
+ * equal(bucketStart(thu, "month"), Date.UTC(2025, 0, 1));
+ * ```
+ */
 export function bucketStart(dayMs: number, bucket: Bucket): number {
   if (bucket === "day") return dayMs;
   const d = new Date(dayMs);
@@ -48,7 +74,16 @@ export function bucketStart(dayMs: number, bucket: Bucket): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-/** End (ms, exclusive) of the bucket starting at `startMs`. */
+/**
+ * End (ms, exclusive) of the bucket starting at `startMs`.
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { bucketEnd } from "./_shared.ts";
+ * equal(bucketEnd(Date.UTC(2024, 1, 1), "month"), Date.UTC(2024, 2, 1)); // 29 days later
+ * equal(bucketEnd(Date.UTC(2025, 0, 13), "week"), Date.UTC(2025, 0, 20));
+ * ```
+ */
 export function bucketEnd(startMs: number, bucket: Bucket): number {
   if (bucket === "day") return startMs + DAY_MS;
   if (bucket === "week") return startMs + 7 * DAY_MS;
@@ -56,7 +91,19 @@ export function bucketEnd(startMs: number, bucket: Bucket): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
-/** The buckets covering the UTC days `first..last` (ms), each with the days (ms) it holds. */
+/**
+ * The buckets covering the UTC days `first..last` (ms), each with the days (ms) it holds.
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { DAY_MS, dayBuckets } from "./_shared.ts";
+ * const sun = Date.UTC(2025, 0, 12), mon = sun + DAY_MS;
+ * deepEqual(dayBuckets(sun, mon, "week"), [
+ *   { start: sun - 6 * DAY_MS, days: [sun] },
+ *   { start: mon, days: [mon] },
+ * ]);
+ * ```
+ */
 export function dayBuckets(
   first: number,
   last: number,
@@ -74,6 +121,15 @@ export function dayBuckets(
 /**
  * Resolves an options object against its defaults: throws on a keyword the function does not
  * know; a given `undefined` keeps the default.
+ * @example
+ * ```ts
+ * import { deepEqual, throws } from "node:assert/strict";
+ * import { resolveOptions } from "./_shared.ts";
+ * deepEqual(resolveOptions("chart", { width: 640, title: "" }, { width: undefined, title: "t" }),
+ *   { width: 640, title: "t" });
+ * throws(() => resolveOptions("chart", { width: 640 }, { heigth: 1 }),
+ *   /Unknown option "heigth" of chart\(\): expected one of "width"/);
+ * ```
  */
 export function resolveOptions<D extends object>(
   fn: string,
@@ -95,7 +151,17 @@ export function resolveOptions<D extends object>(
   return out as D;
 }
 
-/** Checks that a keyword option has one of the allowed values. */
+/**
+ * Checks that a keyword option has one of the allowed values.
+ * @example
+ * ```ts
+ * import { equal, throws } from "node:assert/strict";
+ * import { oneOf } from "./_shared.ts";
+ * equal(oneOf("chart", "bucket", "week", ["day", "week"]), "week");
+ * throws(() => oneOf("chart", "bucket", "year", ["day", "week"]),
+ *   /Unknown value "year" of option "bucket" of chart\(\): expected one of "day", "week"/);
+ * ```
+ */
 export function oneOf<T>(fn: string, option: string, value: T, allowed: readonly T[]): T {
   if (!allowed.includes(value)) {
     throw new TypeError(
@@ -112,6 +178,14 @@ const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{
 /**
  * Reads a UTC timestamp: a `Date`, or text `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (also
  * with `T` and a trailing `Z`). Text is always UTC, never local time.
+ * @example
+ * ```ts
+ * import { equal, throws } from "node:assert/strict";
+ * import { parseUtc } from "./_shared.ts";
+ * equal(parseUtc("2025-01-02 03:04:05.678901").toISOString(), "2025-01-02T03:04:05.678Z");
+ * equal(parseUtc("2025-01-02").getTime(), Date.UTC(2025, 0, 2));
+ * throws(() => parseUtc("2024-13-01"), /Cannot read timestamp "2024-13-01"/);
+ * ```
  */
 export function parseUtc(value: Date | string): Date {
   if (value instanceof Date) {
@@ -139,12 +213,28 @@ export function parseUtc(value: Date | string): Date {
   );
 }
 
-/** `YYYY-MM-DD` of a UTC instant. */
+/**
+ * `YYYY-MM-DD` of a UTC instant.
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { isoDay } from "./_shared.ts";
+ * equal(isoDay(new Date(Date.UTC(2025, 11, 31, 23, 59))), "2025-12-31");
+ * ```
+ */
 export function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Compares strings by code units (deterministic, locale-free). */
+/**
+ * Compares strings by code units (deterministic, locale-free).
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { byText } from "./_shared.ts";
+ * deepEqual(["b", "a", "B", "á"].sort(byText), ["B", "a", "b", "á"]);
+ * ```
+ */
 export function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -152,6 +242,14 @@ export function byText(a: string, b: string): number {
 /**
  * Step-after series end at their last point; to draw the last interval `[last, end)`, each
  * series gets a closing point at `end` with its last value.
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { closeSteps } from "./_shared.ts";
+ * const d = (day: number) => new Date(Date.UTC(2025, 0, day));
+ * const points = [{ k: "a", date: d(1), value: 1 }, { k: "a", date: d(2), value: 3 }];
+ * deepEqual(closeSteps(points, (p) => p.k, d(5)).at(-1), { k: "a", date: d(5), value: 3 });
+ * ```
  */
 export function closeSteps<P extends { date: Date; value: number | null }>(
   points: readonly P[],
@@ -166,6 +264,13 @@ export function closeSteps<P extends { date: Date; value: number | null }>(
 /**
  * A number in a few characters, `950`, `12.3k`, `1.2M`, negatives with a minus sign (U+2212) as
  * Plot's own ticks.
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { formatShort } from "./_shared.ts";
+ * deepEqual([950, 12_345, 1_200_000, 0.25, -2_500].map(formatShort),
+ *   ["950", "12.3k", "1.2M", "0.3", "\u22122.5k"]);
+ * ```
  */
 export function formatShort(v: number): string {
   if (v < 0) return `\u2212${formatShort(-v)}`;
@@ -190,7 +295,18 @@ export interface LegendItem {
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** Gives a chart's root `<svg>` its namespace, so its markup also opens as an `.svg` file. */
+/**
+ * Gives a chart's root `<svg>` its namespace, so its markup also opens as an `.svg` file.
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { plotDocument } from "./dom.ts";
+ * import { standaloneSvg } from "./_shared.ts";
+ * const doc = plotDocument();
+ * const svg = standaloneSvg(doc.createElementNS("http://www.w3.org/2000/svg", "svg"));
+ * equal(svg.getAttribute("xmlns"), "http://www.w3.org/2000/svg");
+ * ```
+ */
 export function standaloneSvg(chart: Element): Element {
   if (chart.tagName.toLowerCase() === "svg") chart.setAttribute("xmlns", SVG_NS);
   return chart;
@@ -212,6 +328,17 @@ export interface FigureParts {
  * Wraps a chart in a `<figure>` with an optional title, subtitle, hand-made legend and caption
  * (inline styles, no script, no class names): self-contained markup. All text is set as text
  * nodes, so it is escaped.
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { plotDocument } from "./dom.ts";
+ * import { figureHtml } from "./_shared.ts";
+ * const doc = plotDocument();
+ * const html = figureHtml(doc, doc.createElementNS("http://www.w3.org/2000/svg", "svg"), {
+ *   title: "<img src=x>", legend: [{ label: "total", color: "#333", kind: "line" }],
+ * });
+ * match(html, /^<figure style=.*&lt;img src=x&gt;.*<line [^>]*stroke="#333".*total/);
+ * ```
  */
 export function figureHtml(doc: Document, chart: Element, parts: FigureParts): string {
   const figure = doc.createElement("figure");
