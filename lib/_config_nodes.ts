@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { isMap, isScalar, type LineCounter, type Node as YamlNode } from "yaml";
 import { maskUri } from "./config.ts";
 
@@ -136,4 +136,21 @@ export function checkUri(
     );
   }
   return uri;
+}
+
+/** A directory: absolute as given (normalized), relative from `cwd`; `fallback` when unset. */
+export function dir(value: string | undefined, fallback: string, cwd: string): string {
+  return resolve(cwd, value ?? fallback); // absolute as given (normalized), relative from cwd
+}
+
+/** How `a` lies to `b`: "is", "is inside", "holds", or null when they are apart. */
+export function nested(a: string, b: string): string | null {
+  if (a === b) return "is the same directory as";
+  const inside = (x: string, y: string) => {
+    const r = relative(y, x);
+    return r !== "" && !r.startsWith("..") && !isAbsolute(r);
+  };
+  if (inside(a, b)) return "is inside";
+  if (inside(b, a)) return "holds";
+  return null;
 }

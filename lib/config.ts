@@ -16,13 +16,15 @@ import {
   checkUri,
   ConfigError,
   type Ctx,
+  dir,
   entries,
   fail,
   lineOf,
+  nested,
   str,
   URI_SCHEMES,
 } from "./_config_nodes.ts";
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { type SchemaName, SCHEMAS } from "./registry.ts";
 import { workingDir } from "./params.ts";
 
@@ -95,10 +97,6 @@ const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;
 const LEGACY_KEYS = ["node_maintenance"] as const;
 const DAILY_KEYS = ["layout", "host", "date", "hours"] as const;
 const WINDOW_KEYS = ["layout", "host", "start", "end"] as const;
-
-function dir(value: string | undefined, fallback: string, cwd: string): string {
-  return resolve(cwd, value ?? fallback); // absolute as given (normalized), relative from cwd
-}
 
 function parseMaintenance(ctx: Ctx, node: YamlNode | null, what: string): MaintenanceMapping {
   const items = entries(ctx, node, what);
@@ -230,18 +228,6 @@ function parseSite(
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
     maintenance,
   };
-}
-
-/** How `a` lies to `b`: "is", "is inside", "holds", or null when they are apart. */
-function nested(a: string, b: string): string | null {
-  if (a === b) return "is the same directory as";
-  const inside = (x: string, y: string) => {
-    const r = relative(y, x);
-    return r !== "" && !r.startsWith("..") && !isAbsolute(r);
-  };
-  if (inside(a, b)) return "is inside";
-  if (inside(b, a)) return "holds";
-  return null;
 }
 
 /**

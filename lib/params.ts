@@ -39,7 +39,7 @@ export type Bucket = typeof BUCKETS[number];
  * import { equal, throws } from "node:assert/strict";
  * import { parseDate } from "./params.ts";
  * equal(parseDate("--start", "2025-01-31"), "2025-01-31");
- * throws(() => parseDate("--end", "2025-02-30"), /Cannot use --end "2025-02-30": expected a date YYYY-MM-DD/);
+ * throws(() => parseDate("--end", "2025-02-30"), /Cannot read a date: expected --end YYYY-MM-DD, found "2025-02-30"/);
  * ```
  */
 export function parseDate(label: string, value: string | undefined): string | undefined {
@@ -49,7 +49,7 @@ export function parseDate(label: string, value: string | undefined): string | un
     !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(ms) ||
     new Date(ms).toISOString().slice(0, 10) !== value
   ) {
-    throw new Error(`Cannot use ${label} "${value}": expected a date YYYY-MM-DD`);
+    throw new Error(`Cannot read a date: expected ${label} YYYY-MM-DD, found "${value}"`);
   }
   return value;
 }

@@ -104,9 +104,9 @@ Deno.test("a window must hold time: empty and inverted windows are rejected, bad
   );
   throws(
     () => parseWindow({ end: "2026-02-30" }),
-    /Cannot use --end "2026-02-30": expected a date/,
+    /Cannot read a date: expected --end YYYY-MM-DD, found "2026-02-30"/,
   );
-  throws(() => parseWindow({ start: "26-1-1" }), /Cannot use --start "26-1-1"/);
+  throws(() => parseWindow({ start: "26-1-1" }), /expected --start YYYY-MM-DD, found "26-1-1"/);
 });
 
 Deno.test("the notebooks' parameter cell and the command line share one parser and its words", () => {
