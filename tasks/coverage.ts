@@ -33,7 +33,7 @@ export const FLOORS: Readonly<Record<string, { line: number; branch: number }>> 
   "lib": { line: 90, branch: 82 }, // measured 93.3 / 85.1
   "lib/bench": { line: 20, branch: 60 }, // 23.9 / 66.6: the benchmarks run in deno task bench
   "lib/db": { line: 90, branch: 72 }, // 93.8 / 75.5
-  "lib/demo": { line: 87, branch: 90 }, // 89.9 / 93.5
+  "lib/demo": { line: 86, branch: 87 }, // 89.5-89.9 / 91.2-93.5 (two runs)
   "lib/fetch": { line: 87, branch: 83 }, // 90.6 / 86.7
   "lib/ledger": { line: 93, branch: 77 }, // 96.7 / 80.9
   "lib/legacy": { line: 95, branch: 95 }, // 100 / 100
