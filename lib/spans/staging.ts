@@ -2,6 +2,9 @@
  * Staging: one table per source table, 1:1 with the snapshot's parquet files: select the
  * registry's columns by name and cast them to the registry's types. No joins, no rules.
  *
+ * Host-name columns ({@linkcode HOSTNAME_COLUMNS}) are normalised here, once: trimmed, and blank
+ * is NULL; no later query trims a host name again.
+ *
  * Staged tables are views named `stg_<schema>_<table>`. A table absent from the snapshot is staged
  * empty (same columns), so every later query runs, and is listed as absent. A parquet file that
  * cannot be read, or lacks a registry column, fails with one line naming the file and the column.
@@ -12,6 +15,33 @@ import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../db/duckdb.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
 import { duckdbType, qualifiedName, quoteIdent, REGISTRY, type TableSpec } from "../registry.ts";
+
+/**
+ * The columns that hold a host name (hypervisor or service host), per table: staged trimmed, with
+ * blank as NULL. The legacy maintenance table's host column is mapped per site and normalised by
+ * its plan (maintenance.ts).
+ */
+export const HOSTNAME_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  "nova.compute_nodes": ["hypervisor_hostname", "host"],
+  "nova.services": ["host"],
+  "nova.instances": ["node", "host"],
+  "nova.instance_actions_events": ["host"],
+  "blazar.computehosts": ["hypervisor_hostname"],
+};
+
+/**
+ * SQL: a host name normalised (trimmed, blank as NULL) from a column expression.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { normalHostname } from "./staging.ts";
+ * equal(normalHostname('"host"'), "nullif(trim(CAST(\"host\" AS VARCHAR)), '')");
+ * ```
+ */
+export function normalHostname(column: string): string {
+  return `nullif(trim(CAST(${column} AS VARCHAR)), '')`;
+}
 
 /** What staging found. */
 export interface Staged {
@@ -79,9 +109,12 @@ async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise
         `Cannot stage "${name}" from "${path}": column "${missing.name}" is missing (expected the registry's columns: fetch writes absent optional columns as NULL)`,
       );
     }
+    const hosts = HOSTNAME_COLUMNS[name] ?? [];
     select = spec.columns.map((c) => {
       const q = quoteIdent(c.name, "duckdb");
-      return `CAST(${q} AS ${duckdbType(c.type)}) AS ${q}`;
+      return hosts.includes(c.name)
+        ? `${normalHostname(q)} AS ${q}`
+        : `CAST(${q} AS ${duckdbType(c.type)}) AS ${q}`;
     }).join(", ");
   }
   try {
