@@ -147,7 +147,7 @@ export async function buildSpans(
   const verdicts = all.map((p) => planRuns(p, ctx));
   const plans = all.filter((_, i) => verdicts[i].runs);
   const planNotes = new Map<SpanPlan, string[]>(all.map((p, i) => [p, [verdicts[i].note ?? ""]]));
-  const sources = plans.flatMap((p) => p.kind === "records" ? [p.source] : p.sources);
+  const sources = all.flatMap((p) => p.kind === "records" ? [p.source] : p.sources);
   await createCollectors(db, [...REGISTRY.map(qualifiedName), ...sources]);
 
   // The two chains run side by side, each on its connection (one statement alone leaves part of
