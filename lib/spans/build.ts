@@ -33,6 +33,7 @@ import { DEFAULT_RULES, type SpanContext, type SpanRules } from "./context.ts";
 import { declaredReasons, type SpanPlan } from "./plan.ts";
 import { SPAN_PLANS } from "./plans.ts";
 import { runSteps, screenAll } from "./runner.ts";
+import { reportDuplicates } from "./duplicates.ts";
 import { HOST_WINDOWS } from "./node_types.ts";
 import { checkInvariants, describeViolations, type Invariants } from "./invariants.ts";
 
@@ -148,7 +149,10 @@ export async function buildSpans(
   const plans = all.filter((_, i) => verdicts[i].runs);
   const planNotes = new Map<SpanPlan, string[]>(all.map((p, i) => [p, [verdicts[i].note ?? ""]]));
   const sources = all.flatMap((p) => p.kind === "records" ? [p.source] : p.sources);
-  await createCollectors(db, [...REGISTRY.map(qualifiedName), ...sources]);
+  await createCollectors(db, [...REGISTRY.map(qualifiedName), ...sources], {
+    duplicateKeys: staged.duplicateKeys,
+  });
+  const duplicateNotes = await reportDuplicates(db);
 
   // The two chains run side by side, each on its connection (one statement alone leaves part of
   // the second core idle); notes keep the plans' order.
@@ -179,7 +183,11 @@ export async function buildSpans(
       : new Date(Number(coverage / 1000n)).toISOString().slice(0, 19),
     invariants,
     staged,
-    notes: [...snapshot.notes, ...all.flatMap((p) => planNotes.get(p)!.filter((n) => n !== ""))],
+    notes: [
+      ...snapshot.notes,
+      ...duplicateNotes,
+      ...all.flatMap((p) => planNotes.get(p)!.filter((n) => n !== "")),
+    ],
   };
 }
 

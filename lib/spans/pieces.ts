@@ -39,16 +39,27 @@ export const CANDIDATE_COLUMNS = `
 
 /**
  * Creates the ENUM types `span_source` (the given source names), `span_metric` (the measured
- * metrics) and `span_reason` (the audit reasons), and the run-wide tables that collect spans,
+ * metrics) and `span_reason` (the audit reasons; `duplicate_key` only with `duplicateKeys`), and
+ * the run-wide tables that collect spans,
  * audit pieces and input rows.
  */
-export async function createCollectors(db: Duck, sources: readonly string[]): Promise<void> {
+export async function createCollectors(
+  db: Duck,
+  sources: readonly string[],
+  options: { duplicateKeys?: boolean } = {},
+): Promise<void> {
+  // `duplicate_key` is in the type only when staging set rows apart: the parquet writer writes an
+  // ENUM's whole dictionary, so `audit.parquet` of a run without duplicates stays byte for byte
+  // what it was before the reason existed.
+  const reasons = Object.keys(REASONS).filter((r) =>
+    r !== "duplicate_key" || options.duplicateKeys
+  );
   await db.run(`
     DROP TABLE IF EXISTS span_pieces; DROP TABLE IF EXISTS audit_pieces; DROP TABLE IF EXISTS input_rows;
     DROP TYPE IF EXISTS span_source; DROP TYPE IF EXISTS span_metric; DROP TYPE IF EXISTS span_reason;
     CREATE TYPE span_source AS ${enumType(sources)};
     CREATE TYPE span_metric AS ${enumType(MEASURED_METRICS)};
-    CREATE TYPE span_reason AS ${enumType(Object.keys(REASONS))};`);
+    CREATE TYPE span_reason AS ${enumType(reasons)};`);
   await db.run(`
     CREATE OR REPLACE TABLE span_pieces (
       source span_source, metric span_metric, row_id VARCHAR, entity_id VARCHAR, hostname VARCHAR,

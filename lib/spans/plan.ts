@@ -184,7 +184,7 @@ export type SpanPlan = RecordsPlan | DerivedPlan;
  * import { declaredReasons } from "./plan.ts";
  * deepEqual(
  *   declaredReasons({ reasons: ["missing_end"], requireHost: false }),
- *   ["after_as_of", "missing_end", "missing_start", "phantom_span"],
+ *   ["after_as_of", "duplicate_key", "missing_end", "missing_start", "phantom_span"],
  * );
  * ```
  */
@@ -196,6 +196,7 @@ export function declaredReasons(
     "missing_start",
     "phantom_span",
     "after_as_of",
+    "duplicate_key",
   ]);
   if (plan.requireHost ?? true) all.add("missing_host");
   if (plan.dedupe) all.add("duplicate_conflict");

@@ -5,7 +5,8 @@
  * Host-name columns ({@linkcode HOSTNAME_COLUMNS}) are normalised here, once: trimmed, and blank
  * is NULL; no later query trims a host name again.
  *
- * Staged tables are views named `stg_<schema>_<table>`. A table absent from the snapshot is staged
+ * Staged tables are views named `stg_<schema>_<table>`, one row per key: a row whose key an
+ * earlier row of the file has is set apart (duplicates.ts). A table absent from the snapshot is staged
  * empty (same columns), so every later query runs, and is listed as absent. A parquet file that
  * cannot be read, or lacks a registry column, fails with one line naming the file and the column.
  *
@@ -14,7 +15,20 @@
 import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../db/duckdb.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
-import { duckdbType, qualifiedName, quoteIdent, REGISTRY, type TableSpec } from "../registry.ts";
+import {
+  createSetApart,
+  type KeyedFile,
+  setApartDuplicates,
+  tablesWithRepeatedKeys,
+} from "./duplicates.ts";
+import {
+  duckdbType,
+  qualifiedName,
+  quoteIdent,
+  REGISTRY,
+  type TableSpec,
+  tableSpec,
+} from "../registry.ts";
 
 /**
  * The columns that hold a host name (hypervisor or service host), per table: staged trimmed, with
@@ -51,6 +65,8 @@ export interface Staged {
   absent: string[];
   /** Parquet file per present table. */
   files: Record<string, string>;
+  /** Whether some table repeated a key (rows set apart, duplicates.ts). */
+  duplicateKeys: boolean;
 }
 
 /**
@@ -83,7 +99,16 @@ function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split("\n")[0];
 }
 
-async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise<void> {
+/**
+ * Stages one table (leaving out the rows `unique` filters away, see duplicates.ts); true when its
+ * file has the key column.
+ */
+async function stageOne(
+  db: Duck,
+  spec: TableSpec,
+  path: string | null,
+  unique: string | null = null,
+): Promise<boolean> {
   const name = qualifiedName(spec);
   const target = quoteIdent(stagingName(name), "duckdb");
   if (path === null) {
@@ -91,7 +116,7 @@ async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise
       `CAST(NULL AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name, "duckdb")}`
     );
     await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT ${cols.join(", ")} LIMIT 0`);
-    return;
+    return false;
   }
   const have = await parquetColumns(db, path);
   let select: string;
@@ -117,15 +142,18 @@ async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise
         : `CAST(${q} AS ${duckdbType(c.type)}) AS ${q}`;
     }).join(", ");
   }
+  const from = unique === null
+    ? `read_parquet(${sqlLiteral(path)})`
+    : `read_parquet(${sqlLiteral(path)}, file_row_number = true) WHERE ${unique}`;
+  if (unique !== null && select === "*") select = "* EXCLUDE (file_row_number)";
   try {
     // A view: DuckDB reads only the columns and row groups each query needs.
-    await db.run(
-      `CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM read_parquet(${sqlLiteral(path)})`,
-    );
+    await db.run(`CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM ${from}`);
     await db.run(`SELECT * FROM ${target} LIMIT 0`);
   } catch (e) {
     throw new Error(`Cannot stage "${name}" from "${path}": ${firstLine(e)}`);
   }
+  return have.has(spec.key);
 }
 
 /**
@@ -141,15 +169,23 @@ export async function stageSnapshot(db: Duck, snapshot: Snapshot): Promise<Stage
   const present = new Set<string>();
   const absent: string[] = [];
   const files: Record<string, string> = {};
+  const keyed: KeyedFile[] = [];
   for (const spec of REGISTRY) {
     const name = qualifiedName(spec);
     const path = snapshot.tables[name]?.path ?? null;
-    await stageOne(db, spec, path);
+    if (await stageOne(db, spec, path)) keyed.push({ table: name, key: spec.key, path: path! });
     if (path === null) absent.push(name);
     else {
       present.add(name);
       files[name] = path;
     }
   }
-  return { present, absent, files };
+  // Rows whose key an earlier row already has are left out of the views (duplicates.ts).
+  await createSetApart(db);
+  const repeated = await tablesWithRepeatedKeys(db, keyed);
+  for (const f of keyed.filter((f) => repeated.includes(f.table))) {
+    const unique = await setApartDuplicates(db, f.table, f.key, f.path);
+    await stageOne(db, tableSpec(f.table), f.path, unique);
+  }
+  return { present, absent, files, duplicateKeys: repeated.length > 0 };
 }
