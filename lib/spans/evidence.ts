@@ -8,6 +8,11 @@
  * | an instance ran on the host | `total` where neither Nova nor an allocation says so | `evidence.instance` |
  * | a Blazar allocation held the host | `reservable` where Blazar has no host record | `evidence.allocation` |
  * | a non-Ironic nova-compute service whose host is a hypervisor (KVM: one service per hypervisor) | `total` where Nova has no registration | `nova.services` |
+ * | any of these, from the hostname's earliest record of the layer on (Nova registration for `total`, Blazar host record for `reservable`) | nothing: an explicit end is a fact (between a record's `deleted_at` and the next record, after the last one's: a known absence) | - |
+ *
+ * Evidence fills only where no record speaks: before a hostname's earliest record (purged
+ * history) or for a hostname with no record at all. So an allocation that outlives its Blazar
+ * host record, or an instance that outlives its host, is `clipped` there (DESIGN §7).
  *
  * Ironic services serve many nodes each, so they prove no particular node existed
  * (docs/decisions/0002-host-spine.md).
@@ -30,9 +35,30 @@ export const EVIDENCE_SERVICE = "nova.services";
 /** Sources of evidence spans (DESIGN §7): their hours are reported apart from their layer's. */
 export const EVIDENCE_SOURCES = [EVIDENCE_ALLOCATION, EVIDENCE_INSTANCE] as const;
 
+/** The host records that speak for each metric evidence fills: their table's staging view. */
+const RECORDS: Partial<Record<Metric, string>> = {
+  total: "stg_nova_compute_nodes",
+  reservable: "stg_blazar_computehosts",
+};
+
+/**
+ * SQL: per hostname with a record of the metric (a start and a host name), the time from its
+ * earliest record's start to `as_of`. There every record's end is a fact: covered by a record, or
+ * a known absence between one record's `deleted_at` and the next record, or after the last one's.
+ */
+function spokenFor(ctx: SpanContext, metric: Metric): string {
+  const asOf = sqlBigint(ctx.asOfUs);
+  return `
+    SELECT hypervisor_hostname AS hostname, min(epoch_us(created_at)) AS s, ${asOf} AS e
+    FROM ${RECORDS[metric]}
+    WHERE hypervisor_hostname IS NOT NULL AND created_at IS NOT NULL
+    GROUP BY ALL HAVING min(epoch_us(created_at)) < ${asOf}`;
+}
+
 /**
  * Writes spans of `metric` (source `source`) where the merged `intervals` of a hostname are not
- * covered by its existing pieces of that metric.
+ * covered by its existing pieces of that metric and no record speaks (before the hostname's
+ * earliest record, or for a hostname with no record at all).
  */
 async function addGapSpans(
   ctx: SpanContext,
@@ -43,11 +69,10 @@ async function addGapSpans(
   await db.run(
     `CREATE OR REPLACE TABLE ev_kids AS SELECT row_number() OVER () AS pid, hostname, s, e FROM ev_merged`,
   );
-  await db.run(
-    `CREATE OR REPLACE TABLE ev_cover AS SELECT hostname, s, e FROM span_pieces WHERE metric = ${
-      sqlLiteral(options.metric)
-    }`,
-  );
+  await db.run(`
+    CREATE OR REPLACE TABLE ev_cover AS
+    SELECT hostname, s, e FROM span_pieces WHERE metric = ${sqlLiteral(options.metric)}
+    UNION ALL ${spokenFor(ctx, options.metric)}`);
   await splitByWindows(db, {
     children: "ev_kids",
     windows: "ev_cover",
