@@ -55,10 +55,11 @@ export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".
 export async function instanceReservations(ctx: SpanContext): Promise<void> {
   // Each spec is parsed once: TRY gives NULL exactly where json_valid is false (or the spec is
   // NULL), so one pass yields both the reservations and the problems (it was three parses).
+  const paths = `[${sqlLiteral(RESERVATION_HINT_PATH)}, ${sqlLiteral(FLAVOR_NAME_PATH)}]`;
   await ctx.db.run(`
     CREATE OR REPLACE TABLE spec_paths AS
     SELECT id, instance_uuid, spec IS NULL AS no_spec,
-      TRY(json_extract_string(spec, ['${RESERVATION_HINT_PATH}', '${FLAVOR_NAME_PATH}'])) AS p
+      TRY(json_extract_string(spec, ${paths})) AS p
     FROM stg_nova_api_request_specs;
     CREATE OR REPLACE TABLE instance_reservation_of AS
     SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), '')) AS reservation
