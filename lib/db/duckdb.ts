@@ -151,6 +151,23 @@ export function enumConstant(text: string): string {
   return `CAST(${sqlLiteral(text)} AS ${enumType([text])})`;
 }
 
+/**
+ * SQL: a `BIGINT` constant computed in TypeScript (an instant in microseconds, a count), for
+ * statements that take no parameters (several statements in one call, DDL). Only a `bigint` is
+ * accepted, so no text reaches the statement.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { sqlBigint } from "./duckdb.ts";
+ * equal(sqlBigint(1767225600000000n), "1767225600000000::BIGINT");
+ * ```
+ */
+export function sqlBigint(value: bigint): string {
+  if (typeof value !== "bigint") throw new Error(`Expected a bigint, found ${typeof value}`);
+  return `${value}::BIGINT`;
+}
+
 /** Compares strings by code point (UTF-8 byte order), not by UTF-16 code unit. */
 function byCodePoint(a: string, b: string): number {
   const x = [...a], y = [...b];

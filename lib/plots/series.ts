@@ -137,6 +137,7 @@ export const REASON_COLORS: Readonly<Record<keyof typeof REASONS, string>> = {
   clipped: "#76b7b2",
   shelved_offloaded: "#b07aa1",
   committed_overlap: "#9d7660",
+  duplicate_key: "#ff9da7",
 };
 
 const EXTRA_REASON_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"];

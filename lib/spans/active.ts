@@ -19,22 +19,30 @@
  *
  * @module
  */
+import { sqlBigint, sqlLiteral } from "../db/duckdb.ts";
 import { splitByWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
+import type { DerivedPlan } from "./plan.ts";
+import { INSTANCE_BASE, INSTANCES } from "./instances.ts";
+import { INSTANCE_EVENTS } from "./instance_events.ts";
 
 /** Source name of these spans. */
 export const ACTIVE = "nova.instance_actions";
 
+/** The table of instance action events. */
+const EVENTS = "nova.instance_actions_events";
+
 /**
- * Builds `running(entity, s, e)` from `inst_events` and `inst_base`, then writes the active
+ * Builds `running(entity, s, e)` from the instance events and instances, then writes the active
  * spans and keeps `stopped_pieces` for the checks.
  */
-export async function activeSpans(ctx: SpanContext): Promise<void> {
-  const asOf = `${ctx.asOfUs}::BIGINT`;
+async function activeSpans(ctx: SpanContext): Promise<void> {
+  const asOf = sqlBigint(ctx.asOfUs);
+  const base = INSTANCE_BASE.name;
   await ctx.db.run(`
     CREATE OR REPLACE TABLE running AS
     WITH ok AS (
-      SELECT row_id, uuid, s, least(coalesce(e, ${asOf}), ${asOf}) AS e FROM inst_base
+      SELECT row_id, uuid, s, least(coalesce(e, ${asOf}), ${asOf}) AS e FROM ${base}
       WHERE s IS NOT NULL AND (e IS NULL OR e > s) AND s < ${asOf}
     ), tr AS (
       SELECT row_id, s AS t, 1 AS state, 0 AS seq FROM ok
@@ -47,7 +55,7 @@ export async function activeSpans(ctx: SpanContext): Promise<void> {
           WHEN ev.event = 'compute_power_update' AND ev.action = 'stop' THEN 0
           WHEN ev.event = 'compute_power_update' AND ev.action = 'start' THEN 1
         END, 1
-      FROM ok JOIN inst_events ev ON ev.uuid = ok.uuid
+      FROM ok JOIN ${INSTANCE_EVENTS.name} ev ON ev.uuid = ok.uuid
       WHERE ev.result = 'Success' AND NOT ev.action_failed AND ev.t > ok.s AND ev.t < ok.e
     ), changes AS (
       SELECT row_id, t, state FROM (
@@ -74,10 +82,49 @@ export async function activeSpans(ctx: SpanContext): Promise<void> {
     SELECT o.pid, p.row_id, o.s, o.e FROM stopped_raw o JOIN occupied_pieces p USING (pid);
     DROP TABLE stopped_raw;`);
   await ctx.db.run(`
-    INSERT INTO span_pieces
-    SELECT '${ACTIVE}', replace(metric, 'occupied_', 'active_'), row_id, entity_id, hostname, s, e,
-      nodes, vcpus, memory_mb, disk_gb
+    INSERT INTO span_pieces BY NAME
+    SELECT ${sqlLiteral(ACTIVE)} AS source, replace(metric, 'occupied_', 'active_') AS metric,
+      row_id, entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb
     FROM active_pieces`);
   // Only stopped_pieces is read later (by the partition check).
-  await ctx.db.run("DROP TABLE running; DROP TABLE occupied_pieces; DROP TABLE active_pieces");
+  await ctx.db.run(`
+    DROP TABLE running; DROP TABLE occupied_pieces; DROP TABLE active_pieces;
+    DROP TABLE ${base}; DROP TABLE ${INSTANCE_EVENTS.name};`);
 }
+
+/** Whether the replay runs: the rule is on and instances and their events are there. */
+function replays(rules: { active: boolean }, present: Set<string>): boolean {
+  return rules.active && present.has(INSTANCES) && present.has(EVENTS);
+}
+
+/**
+ * The plan of the replay (decision table above): active spans within the occupied ones, on the
+ * instances' chain; the partition check runs when it did.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { ACTIVE_PLAN } from "./active.ts";
+ * deepEqual(ACTIVE_PLAN.steps[0].writes, ["active_reservation", "active_ondemand"]);
+ * ```
+ */
+export const ACTIVE_PLAN: DerivedPlan = {
+  kind: "derived",
+  sources: [ACTIVE],
+  tables: [EVENTS, "nova.instance_actions"],
+  enabled: replays,
+  skippedNote: (rules, present) =>
+    present.has(INSTANCES) && !replays(rules, present)
+      ? "active spans skipped: no active_reservation or active_ondemand series"
+      : null,
+  chain: "instances",
+  resources: ["vcpus", "memory_mb", "disk_gb"],
+  steps: [{
+    reads: ["occupied_reservation", "occupied_ondemand"],
+    writes: ["active_reservation", "active_ondemand"],
+    run: async (ctx) => {
+      await activeSpans(ctx);
+      return { partition: true };
+    },
+  }],
+};

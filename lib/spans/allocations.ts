@@ -23,52 +23,67 @@
  *
  * @module
  */
-import { CANDIDATE_COLUMNS } from "./pieces.ts";
-import type { SpanContext } from "./context.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+import { createCandidates, rowsOfCandidates } from "./pieces.ts";
+import type { RecordsPlan } from "./plan.ts";
 
 /** Source name of these spans. */
 export const ALLOCATIONS = "blazar.computehost_allocations";
 
 /**
- * Builds `cand_allocations` and `rows_allocations`.
+ * The plan of Blazar allocations (decision table above): `committed` within the hostname's
+ * `reservable` windows.
  *
  * @example
- * ```ts ignore
- * await allocationCandidates(ctx);
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { ALLOCATIONS_PLAN } from "./allocations.ts";
+ * equal(ALLOCATIONS_PLAN.parent?.layer, "reservable");
  * ```
  */
-export async function allocationCandidates(ctx: SpanContext): Promise<void> {
-  await ctx.db.run(`
-    CREATE OR REPLACE TABLE cand_allocations (${CANDIDATE_COLUMNS});
-    INSERT INTO cand_allocations
-    WITH j AS (
-      SELECT a.id, a.compute_host_id, a.reservation_id,
-        r.id AS res_id, l.id AS lease_id, h.id AS host_id,
-        nullif(trim(h.hypervisor_hostname), '') AS hostname,
-        greatest(l.start_date, l.created_at) AS start_at,
-        least(l.end_date, l.deleted_at, r.deleted_at, a.deleted_at) AS end_at,
-        least(l.deleted_at, r.deleted_at, a.deleted_at) AS deleted_at
-      FROM stg_blazar_computehost_allocations a
-      LEFT JOIN stg_blazar_reservations r ON r.id = a.reservation_id
-      LEFT JOIN stg_blazar_leases l ON l.id = r.lease_id
-      LEFT JOIN stg_blazar_computehosts h ON h.id = a.compute_host_id
-    )
-    -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
-    SELECT row_number() OVER (), '${ALLOCATIONS}', 'committed', id, reservation_id,
-      hostname, hostname, epoch_us(start_at), epoch_us(end_at),
-      CASE
-        WHEN res_id IS NULL THEN 'orphan'
-        WHEN lease_id IS NULL THEN 'orphan'
-        WHEN compute_host_id IS NULL THEN 'missing_host'
-        WHEN host_id IS NULL THEN 'orphan'
-        WHEN deleted_at <= start_at THEN 'deleted_before_start'
-      END,
-      CASE
-        WHEN res_id IS NULL THEN 'reservation ' || coalesce(reservation_id, 'NULL') || ' not found'
-        WHEN lease_id IS NULL THEN 'lease of reservation ' || reservation_id || ' not found'
-        WHEN compute_host_id IS NOT NULL AND host_id IS NULL THEN 'Blazar host ' || compute_host_id || ' not found'
-      END,
-      1, NULL, NULL, NULL
-    FROM j;
-    CREATE OR REPLACE TABLE rows_allocations AS SELECT row_id, s, e FROM cand_allocations;`);
-}
+export const ALLOCATIONS_PLAN: RecordsPlan = {
+  kind: "records",
+  source: ALLOCATIONS,
+  writes: ["committed"],
+  tables: [ALLOCATIONS, "blazar.reservations", "blazar.leases", "blazar.computehosts"],
+  absentNote: `${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`,
+  chain: "hosts",
+  reasons: ["orphan", "deleted_before_start"],
+  resources: ["nodes"],
+  parent: { layer: "reservable", orphanDetail: "the host's reservable windows" },
+  async stage(ctx) {
+    const c = await createCandidates(ctx.db, "cand_allocations");
+    await ctx.db.run(`
+      INSERT INTO ${c.name} BY NAME
+      WITH j AS (
+        SELECT a.id, a.compute_host_id, a.reservation_id,
+          r.id AS res_id, l.id AS lease_id, h.id AS host_id, h.hypervisor_hostname AS hostname,
+          greatest(l.start_date, l.created_at) AS start_at,
+          least(l.end_date, l.deleted_at, r.deleted_at, a.deleted_at) AS end_at,
+          least(l.deleted_at, r.deleted_at, a.deleted_at) AS deleted_at
+        FROM stg_blazar_computehost_allocations a
+        LEFT JOIN stg_blazar_reservations r ON r.id = a.reservation_id
+        LEFT JOIN stg_blazar_leases l ON l.id = r.lease_id
+        LEFT JOIN stg_blazar_computehosts h ON h.id = a.compute_host_id
+      )
+      -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
+      SELECT row_number() OVER () AS pid, ${sqlLiteral(ALLOCATIONS)} AS source,
+        'committed' AS metric, id AS row_id, reservation_id AS entity_id, hostname,
+        hostname AS parent_key, epoch_us(start_at) AS s, epoch_us(end_at) AS e,
+        CASE
+          WHEN res_id IS NULL THEN 'orphan'
+          WHEN lease_id IS NULL THEN 'orphan'
+          WHEN compute_host_id IS NULL THEN 'missing_host'
+          WHEN host_id IS NULL THEN 'orphan'
+          WHEN deleted_at <= start_at THEN 'deleted_before_start'
+        END AS reject,
+        CASE
+          WHEN res_id IS NULL THEN 'reservation ' || coalesce(reservation_id, 'NULL') || ' not found'
+          WHEN lease_id IS NULL THEN 'lease of reservation ' || reservation_id || ' not found'
+          WHEN compute_host_id IS NOT NULL AND host_id IS NULL THEN 'Blazar host ' || compute_host_id || ' not found'
+        END AS detail,
+        1 AS nodes
+      FROM j`);
+    return { candidates: c, rows: await rowsOfCandidates(ctx.db, c, "rows_allocations") };
+  },
+};

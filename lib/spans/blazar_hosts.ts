@@ -19,30 +19,46 @@
  *
  * @module
  */
-import { CANDIDATE_COLUMNS } from "./pieces.ts";
-import type { SpanContext } from "./context.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+import { createCandidates, rowsOfCandidates } from "./pieces.ts";
+import type { RecordsPlan } from "./plan.ts";
 
 /** Source name of these spans. */
 export const BLAZAR_HOSTS = "blazar.computehosts";
 
 /**
- * Builds `cand_blazar_hosts` and `rows_blazar_hosts`.
+ * The plan of Blazar host records (decision table above): `reservable` within the hostname's
+ * `total` windows, overlapping records excluded (earliest first).
  *
  * @example
- * ```ts ignore
- * await blazarHostCandidates(ctx);
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { BLAZAR_HOSTS_PLAN } from "./blazar_hosts.ts";
+ * equal(BLAZAR_HOSTS_PLAN.parent?.layer, "total");
  * ```
  */
-export async function blazarHostCandidates(ctx: SpanContext): Promise<void> {
-  await ctx.db.run(`
-    CREATE OR REPLACE TABLE cand_blazar_hosts (${CANDIDATE_COLUMNS});
-    INSERT INTO cand_blazar_hosts
-    SELECT row_number() OVER (ORDER BY created_at NULLS LAST, id), '${BLAZAR_HOSTS}', 'reservable',
-      id, nullif(trim(hypervisor_hostname), ''), nullif(trim(hypervisor_hostname), ''),
-      nullif(trim(hypervisor_hostname), ''),
-      epoch_us(created_at), epoch_us(deleted_at),
-      CASE WHEN deleted_at IS NULL AND deleted IS NOT NULL THEN 'missing_end' END,
-      NULL, 1, NULL, NULL, NULL
-    FROM stg_blazar_computehosts;
-    CREATE OR REPLACE TABLE rows_blazar_hosts AS SELECT row_id, s, e FROM cand_blazar_hosts;`);
-}
+export const BLAZAR_HOSTS_PLAN: RecordsPlan = {
+  kind: "records",
+  source: BLAZAR_HOSTS,
+  writes: ["reservable"],
+  tables: [BLAZAR_HOSTS],
+  absentNote: `${BLAZAR_HOSTS} is absent: pool membership is unknown (pool_unknown), not empty`,
+  chain: "hosts",
+  reasons: ["missing_end"],
+  resources: ["nodes"],
+  dedupe: { order: ["s", "pid"] },
+  parent: { layer: "total", orphanDetail: "the host's Nova windows" },
+  async stage(ctx) {
+    const c = await createCandidates(ctx.db, "cand_blazar_hosts");
+    await ctx.db.run(`
+      INSERT INTO ${c.name} BY NAME
+      SELECT row_number() OVER (ORDER BY created_at NULLS LAST, id) AS pid,
+        ${sqlLiteral(BLAZAR_HOSTS)} AS source, 'reservable' AS metric, id AS row_id,
+        hypervisor_hostname AS entity_id, hypervisor_hostname AS hostname,
+        hypervisor_hostname AS parent_key, epoch_us(created_at) AS s, epoch_us(deleted_at) AS e,
+        CASE WHEN deleted_at IS NULL AND deleted IS NOT NULL THEN 'missing_end' END AS reject,
+        1 AS nodes
+      FROM stg_blazar_computehosts`);
+    return { candidates: c, rows: await rowsOfCandidates(ctx.db, c, "rows_blazar_hosts") };
+  },
+};

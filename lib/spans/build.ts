@@ -1,7 +1,8 @@
 /**
  * Stage 02: snapshot -> spans, audit and invariants (DESIGN §2, §5, §7, §8).
  *
- * Order of the layers, each clamped to the one above it:
+ * Each span source is a plan (plan.ts; the list in plans.ts, each with its decision table in its
+ * module). The layers, each clamped to the one above it, come out of the plans' dependencies:
  *
  * 1. `total`: Nova registrations (duplicates excluded), then evidence from KVM services,
  *    allocations and instances where Nova has no registration.
@@ -21,44 +22,20 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { enumConstant, sqlLiteral } from "../db/duckdb.ts";
+import { enumConstant, sqlBigint, sqlLiteral } from "../db/duckdb.ts";
 import { qualifiedName, REGISTRY } from "../registry.ts";
 import type { SiteConfig } from "../config.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
 import { atomicWrite, atomicWriteText } from "../fs.ts";
 import { type Staged, stageSnapshot } from "./staging.ts";
-import { createCollectors, screenSource, settleSource } from "./pieces.ts";
+import { createCollectors } from "./pieces.ts";
 import { DEFAULT_RULES, type SpanContext, type SpanRules } from "./context.ts";
-import { NOVA_HOSTS, novaHostCandidates } from "./nova_hosts.ts";
-import { BLAZAR_HOSTS, blazarHostCandidates } from "./blazar_hosts.ts";
-import { allocationCandidates, ALLOCATIONS } from "./allocations.ts";
-import { instanceEvents } from "./instance_events.ts";
-import { instanceCandidates, instanceReservations, INSTANCES } from "./instances.ts";
-import { activeSpans } from "./active.ts";
-import { MAINTENANCE, maintenanceCandidates } from "./maintenance.ts";
-import { EVIDENCE_SOURCES, reservableEvidence, totalEvidence } from "./evidence.ts";
-import { blazarNodeTypes, hostWindows } from "./node_types.ts";
-import { POOL, poolUnknownSpans } from "./pool.ts";
+import { declaredReasons, type SpanPlan } from "./plan.ts";
+import { SPAN_PLANS } from "./plans.ts";
+import { runSteps, screenAll } from "./runner.ts";
+import { reportDuplicates } from "./duplicates.ts";
+import { HOST_WINDOWS } from "./node_types.ts";
 import { checkInvariants, describeViolations, type Invariants } from "./invariants.ts";
-
-/**
- * Drops intermediate tables once no later step reads them: DuckDB reuses their memory for the
- * next steps instead of growing (peak RSS), and fresh memory is slow to fault in
- * (docs/decisions/0008-stage-performance.md).
- */
-async function drop(db: Duck, ...tables: (string | null)[]): Promise<void> {
-  for (const t of tables) if (t) await db.run(`DROP TABLE IF EXISTS ${t}`);
-}
-
-/**
- * Runs two chains of statements at once (each on its own connection) and waits for both, so
- * that neither is still running when the caller goes on or closes a connection; the first
- * failure is thrown.
- */
-async function sideBySide(...chains: (() => Promise<void>)[]): Promise<void> {
-  const results = await Promise.allSettled(chains.map((chain) => chain()));
-  for (const r of results) if (r.status === "rejected") throw r.reason;
-}
 
 /** Options of {@linkcode buildSpans}. */
 export interface BuildSpansOptions {
@@ -66,6 +43,8 @@ export interface BuildSpansOptions {
   rules?: Partial<SpanRules>;
   /** Fail when an invariant is violated. @default {true} */
   failOnViolation?: boolean;
+  /** The span sources (plans.ts `SPAN_PLANS` by default). */
+  plans?: readonly SpanPlan[];
 }
 
 /** What {@linkcode buildSpans} did. */
@@ -90,9 +69,55 @@ export function isoToUs(iso: string): bigint {
   return BigInt(ms) * 1000n;
 }
 
+/** Fails naming both tables when a plan's source table is present and a table it needs is not. */
+function requireTables(plans: readonly SpanPlan[], present: Set<string>, inputDir: string): void {
+  for (const p of plans) {
+    const [primary, ...needs] = p.tables ?? [];
+    if (primary === undefined || !present.has(primary)) continue;
+    const missing = needs.find((t) => !present.has(t));
+    if (missing !== undefined) {
+      throw new Error(
+        `Cannot build spans for "${primary}": required table "${missing}" is missing from the snapshot in "${inputDir}"`,
+      );
+    }
+  }
+}
+
+/** Whether a plan runs, and the note said when it does not (or null). */
+function planRuns(p: SpanPlan, ctx: SpanContext): { runs: boolean; note: string | null } {
+  if (p.kind === "records") {
+    if (!ctx.present.has(p.tables[0])) return { runs: false, note: p.absentNote ?? null };
+    return { runs: p.enabled?.(ctx.rules) ?? true, note: null };
+  }
+  const runs = p.enabled?.(ctx.rules, ctx.present) ?? true;
+  return { runs, note: runs ? null : p.skippedNote?.(ctx.rules, ctx.present) ?? null };
+}
+
+/** Fails when a records plan wrote an audit reason it does not declare. */
+async function checkReasons(db: Duck, plans: readonly SpanPlan[]): Promise<void> {
+  const found = await db.json<{ source: string; reason: string }>(
+    "SELECT DISTINCT source::VARCHAR AS source, reason::VARCHAR AS reason FROM audit_pieces ORDER BY ALL",
+  );
+  for (const p of plans) {
+    if (p.kind !== "records") continue;
+    const declared: string[] = declaredReasons(p);
+    const bad = found.find((f) => f.source === p.source && !declared.includes(f.reason));
+    if (bad) {
+      throw new Error(
+        `Span source "${p.source}" wrote audit reason "${bad.reason}", which its plan does not declare (declared: ${
+          declared.join(", ")
+        })`,
+      );
+    }
+  }
+}
+
 /**
  * Builds the spans of a site's snapshot into the views `spans` and `audit` of `db` (over its
- * tables `span_pieces` and `audit_pieces`).
+ * tables `span_pieces` and `audit_pieces`): stages the snapshot, screens every source's rows
+ * (two chains side by side), then runs the plans' steps in dependency order (plans.ts
+ * `orderSteps`), building each layer's windows when a step first needs them, and checks the
+ * invariants.
  *
  * @example
  * ```ts ignore
@@ -107,240 +132,48 @@ export async function buildSpans(
   site: Pick<SiteConfig, "key" | "blazarCoverageStart" | "maintenance">,
   options: BuildSpansOptions = {},
 ): Promise<SpansResult> {
-  const rules = { ...DEFAULT_RULES, ...options.rules };
   const asOfUs = isoToUs(snapshot.asOf);
   const staged = await stageSnapshot(db, snapshot);
-  const notes: string[] = [...snapshot.notes];
-  const has = (t: string) => staged.present.has(t);
   const ctx: SpanContext = {
     db,
     site: site.key,
     asOfUs,
     blazarCoverageStart: site.blazarCoverageStart,
     maintenance: site.maintenance,
-    rules,
+    rules: { ...DEFAULT_RULES, ...options.rules },
     present: staged.present,
   };
-  const requireWith = (primary: string, needs: string[]) => {
-    if (!has(primary)) return;
-    for (const t of needs) {
-      if (!has(t)) {
-        throw new Error(
-          `Cannot build spans for "${primary}": required table "${t}" is missing from the snapshot in "${snapshot.inputDir}"`,
-        );
-      }
-    }
-  };
-  requireWith(ALLOCATIONS, ["blazar.reservations", "blazar.leases", "blazar.computehosts"]);
-  requireWith("nova.instance_actions_events", ["nova.instance_actions"]);
+  const all = options.plans ?? SPAN_PLANS;
+  requireTables(all, staged.present, snapshot.inputDir);
+  const verdicts = all.map((p) => planRuns(p, ctx));
+  const plans = all.filter((_, i) => verdicts[i].runs);
+  const planNotes = new Map<SpanPlan, string[]>(all.map((p, i) => [p, [verdicts[i].note ?? ""]]));
+  const sources = all.flatMap((p) => p.kind === "records" ? [p.source] : p.sources);
+  await createCollectors(db, [...REGISTRY.map(qualifiedName), ...sources], {
+    duplicateKeys: staged.duplicateKeys,
+  });
+  const duplicateNotes = await reportDuplicates(db);
 
-  await createCollectors(db, [...REGISTRY.map(qualifiedName), ...EVIDENCE_SOURCES, POOL]);
-  // The candidates of the instances do not depend on those of the hosts, allocations and
-  // maintenance windows: the two chains run side by side on two connections of the database
-  // (each statement alone leaves part of the second core idle). Notes keep their order.
+  // The two chains run side by side, each on its connection (one statement alone leaves part of
+  // the second core idle); notes keep the plans' order.
   using side = await db.connect();
-  const sideCtx: SpanContext = { ...ctx, db: side };
-  const hostNotes: string[] = [];
-  const instanceNotes: string[] = [];
-  let allocLive: string | null = null;
-  let instLive: string | null = null;
-  let maintenanceLive: string | null = null;
-  // The instance chain waits for the reservations from the request specs, which the first chain
-  // reads first (it is the shorter chain).
-  const specs = Promise.withResolvers<void>();
-  specs.promise.catch(() => {});
-  await sideBySide(
-    async () => {
-      try {
-        if (has(INSTANCES)) await instanceReservations(ctx);
-        specs.resolve();
-      } catch (e) {
-        specs.reject(e);
-        throw e;
-      }
-      await blazarNodeTypes(ctx);
-      // 1. total
-      if (has(NOVA_HOSTS)) {
-        await novaHostCandidates(ctx);
-        const live = await screenSource(db, {
-          source: NOVA_HOSTS,
-          candidates: "cand_nova_hosts",
-          rows: "rows_nova_hosts",
-          ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
-        }, asOfUs);
-        await drop(db, "cand_nova_hosts", "rows_nova_hosts");
-        await settleSource(db, live);
-        await drop(db, live);
-      } else {
-        hostNotes.push(
-          `${NOVA_HOSTS} is absent: total comes only from evidence (allocations, instances)`,
-        );
-      }
-      if (has(ALLOCATIONS)) {
-        await allocationCandidates(ctx);
-        allocLive = await screenSource(db, {
-          source: ALLOCATIONS,
-          candidates: "cand_allocations",
-          rows: "rows_allocations",
-        }, asOfUs);
-        await drop(db, "cand_allocations", "rows_allocations");
-      } else {
-        hostNotes.push(
-          `${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`,
-        );
-      }
-      // 7. maintenance, its candidates (settled below, within the reservable windows)
-      if (rules.maintenance && has(MAINTENANCE)) {
-        await maintenanceCandidates(ctx);
-        maintenanceLive = await screenSource(db, {
-          source: MAINTENANCE,
-          candidates: "cand_maintenance",
-          rows: "rows_maintenance",
-        }, asOfUs);
-        await drop(db, "cand_maintenance", "rows_maintenance");
-      }
-    },
-    async () => {
-      await instanceEvents(sideCtx);
-      if (!has(INSTANCES)) {
-        instanceNotes.push(`${INSTANCES} is absent: no occupied or active series`);
-        return;
-      }
-      if (!has("nova_api.request_specs")) {
-        instanceNotes.push(
-          "nova_api.request_specs is absent: no instance can be tied to a reservation; all are on-demand",
-        );
-      }
-      if (!has("nova.instance_actions_events")) {
-        instanceNotes.push(
-          "nova.instance_actions_events is absent: ends and hosts come from instances alone; no active series",
-        );
-      }
-      await specs.promise;
-      await instanceCandidates(sideCtx);
-      // Specs that are not JSON name no reservation: their instances count as on demand. Said,
-      // so the occupied_ondemand series can be read with that in mind.
-      const bad = await side.json<{ n: number; ids: string }>(
-        "SELECT count(*)::INTEGER AS n, string_agg(row_id, ', ' ORDER BY row_id) FILTER (WHERE rn <= 5) AS ids FROM (SELECT row_id, row_number() OVER (ORDER BY row_id) AS rn FROM spec_problems)",
-      );
-      if (bad[0].n > 0) {
-        instanceNotes.push(
-          `nova_api.request_specs: ${bad[0].n} specs are not valid JSON (ids ${bad[0].ids}${
-            bad[0].n > 5 ? ", ..." : ""
-          }): their instances have no Blazar reservation and count as on demand`,
-        );
-      }
-      await drop(side, "spec_problems");
-      instLive = await screenSource(side, {
-        source: INSTANCES,
-        candidates: "cand_instances",
-        rows: "rows_instances",
-      }, asOfUs);
-      await drop(side, "cand_instances", "rows_instances");
-    },
-  );
-  notes.push(...hostNotes, ...instanceNotes);
-  if (rules.evidence) {
+  const on = { hosts: ctx, instances: { ...ctx, db: side } };
+  const live = await screenAll(plans, on, planNotes);
+  const results = await runSteps(plans, on, live);
+  await checkReasons(db, plans);
+  const partition = results.some((r) => r.partition);
+  if (!partition) {
+    // What the partition check reads, empty: callers may run the check (checkInvariants) again.
     await db.run(
-      "CREATE OR REPLACE TABLE empty_live AS SELECT NULL::VARCHAR AS hostname, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
+      "CREATE OR REPLACE TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
     );
-    await totalEvidence(ctx, allocLive ?? "empty_live", instLive ?? "empty_live");
-    await drop(db, "empty_live");
   }
-  // 2. host windows: node type and size
-  await hostWindows(ctx);
-  await db.run(
-    "CREATE OR REPLACE TABLE win_total AS SELECT hostname AS parent_key, s, e FROM host_windows",
-  );
-
-  // 3. reservable
-  if (has(BLAZAR_HOSTS)) {
-    await blazarHostCandidates(ctx);
-    const live = await screenSource(db, {
-      source: BLAZAR_HOSTS,
-      candidates: "cand_blazar_hosts",
-      rows: "rows_blazar_hosts",
-      ...(rules.conflicts ? { dedupe: { order: ["s", "pid"] } } : {}),
-    }, asOfUs);
-    await drop(db, "cand_blazar_hosts", "rows_blazar_hosts");
-    await settleSource(db, live, { parents: "win_total", orphanDetail: "the host's Nova windows" });
-    await drop(db, live);
-  } else {
-    notes.push(`${BLAZAR_HOSTS} is absent: pool membership is unknown (pool_unknown), not empty`);
-  }
-  if (rules.evidence && allocLive) await reservableEvidence(ctx, allocLive);
-  await db.run(
-    "CREATE OR REPLACE TABLE win_reservable AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'reservable'",
-  );
-
-  // 4. committed
-  if (allocLive) {
-    await settleSource(db, allocLive, {
-      parents: "win_reservable",
-      orphanDetail: "the host's reservable windows",
-    });
-    await drop(db, allocLive);
-  }
-  // 5. occupied
-  await db.run(`
-    CREATE OR REPLACE TABLE win_occupancy AS
-    SELECT 'res|' || entity_id || '|' || hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'
-    UNION ALL SELECT 'host|' || parent_key, s, e FROM win_total`);
-  if (instLive) {
-    await settleSource(db, instLive, {
-      parents: "win_occupancy",
-      orphanDetail:
-        "the reservation's committed windows on the host (or, on demand, the host's windows)",
-    });
-  }
-  await drop(db, instLive, "win_occupancy", "win_total");
-  // 6. active, side by side with 7. maintenance and 8. pool: each reads span pieces of metrics
-  // the others do not write.
-  const replay = rules.active && has(INSTANCES) && has("nova.instance_actions_events");
-  let coverage: bigint | null = null;
-  await sideBySide(
-    async () => {
-      if (replay) {
-        await activeSpans(sideCtx);
-        await drop(side, "inst_base", "inst_events");
-      } else {
-        await side.run(
-          "CREATE OR REPLACE TABLE stopped_pieces AS SELECT NULL::VARCHAR AS row_id, 0::BIGINT AS s, 0::BIGINT AS e LIMIT 0",
-        );
-      }
-    },
-    async () => {
-      if (maintenanceLive) {
-        await db.run(
-          "CREATE OR REPLACE TABLE win_committed_host AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = 'committed'",
-        );
-        await settleSource(db, maintenanceLive, {
-          parents: "win_reservable",
-          orphanDetail: "the host's reservable windows",
-          subtract: {
-            windows: "win_committed_host",
-            reason: "committed_overlap",
-            detail: "a Blazar allocation held the host",
-          },
-        });
-        await drop(db, maintenanceLive, "win_committed_host");
-      }
-      await drop(db, "win_reservable");
-      if (rules.pool) coverage = await poolUnknownSpans(ctx);
-    },
-  );
-  if (!replay && has(INSTANCES)) {
-    notes.push("active spans skipped: no active_reservation or active_ondemand series");
-  }
-  if (!has(MAINTENANCE)) {
-    notes.push(`${MAINTENANCE} is absent: no maintenance series (admittable = reservable)`);
-  }
-
-  const invariants = await checkInvariants(db, asOfUs, { partition: replay });
+  const invariants = await checkInvariants(db, asOfUs, { partition });
   await finalTables(db, site.key, asOfUs);
   if (!invariants.ok && (options.failOnViolation ?? true)) {
     throw new Error(describeViolations(invariants).split("\n")[0]);
   }
+  const coverage = results.find((r) => r.coverageStart !== undefined)?.coverageStart ?? null;
   return {
     site: site.key,
     asOf: snapshot.asOf,
@@ -350,7 +183,11 @@ export async function buildSpans(
       : new Date(Number(coverage / 1000n)).toISOString().slice(0, 19),
     invariants,
     staged,
-    notes,
+    notes: [
+      ...snapshot.notes,
+      ...duplicateNotes,
+      ...all.flatMap((p) => planNotes.get(p)!.filter((n) => n !== "")),
+    ],
   };
 }
 
@@ -373,7 +210,7 @@ const OUTPUT_ORDER = {
  * rows in between (`tacc`). `conflicts` is a table (a few rows).
  */
 async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void> {
-  const asOf = `${asOfUs}::BIGINT`;
+  const asOf = sqlBigint(asOfUs);
   // Small string domains leave as ENUMs (enumType()): sorted as their text, written as their
   // dictionaries, read back from parquet as VARCHAR.
   const siteCol = `${enumConstant(site)} AS site`;
@@ -393,7 +230,7 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
       CASE WHEN ${kvm} THEN p.memory_mb ELSE w.memory_mb END::DOUBLE AS memory_mb,
       CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb
     FROM span_pieces p
-    LEFT JOIN (SELECT *, unnest(range(s // ${YEAR}, (e - 1) // ${YEAR} + 1)) AS year FROM host_windows) w
+    LEFT JOIN (SELECT *, unnest(range(s // ${YEAR}, (e - 1) // ${YEAR} + 1)) AS year FROM ${HOST_WINDOWS.name}) w
       ON w.hostname = p.hostname AND w.year = p.s // ${YEAR} AND w.s <= p.s AND p.s < w.e`);
   await db.run(`
     CREATE OR REPLACE TABLE conflicts AS

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Duck } from "../db/duckdb.ts";
+import { type Duck, sqlBigint } from "../db/duckdb.ts";
 
 /** One check of `invariants.json`. */
 export interface InvariantCheck {
@@ -53,7 +53,7 @@ export async function checkInvariants(
   asOfUs: bigint,
   options: { partition?: boolean } = {},
 ): Promise<Invariants> {
-  const asOf = `${asOfUs}::BIGINT`;
+  const asOf = sqlBigint(asOfUs);
   // One pass over all ids: valid and rejected sums per id (full join, ids equal even when NULL, as
   // the UNION that counted invented ids had them), then a full join with the input rows; ids
   // only on the right are invented. This replaced a UNION and an anti-join over the same ids.

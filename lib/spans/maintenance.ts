@@ -21,23 +21,21 @@
  *
  * @module
  */
+import { sqlLiteral } from "../db/duckdb.ts";
 import { quoteIdent } from "../registry.ts";
-import { CANDIDATE_COLUMNS } from "./pieces.ts";
+import { createCandidates, rowsOfCandidates } from "./pieces.ts";
 import type { SpanContext } from "./context.ts";
+import type { RecordsPlan, StagedSource } from "./plan.ts";
+import { normalHostname } from "./staging.ts";
 
 /** Source name of these spans. */
 export const MAINTENANCE = "chameleon_usage.node_maintenance";
 
 /**
- * Checks the site's column mapping against the staged table and builds `cand_maintenance` and
- * `rows_maintenance`.
- *
- * @example
- * ```ts ignore
- * await maintenanceCandidates(ctx);
- * ```
+ * Checks the site's column mapping against the staged table and builds the candidates (the host
+ * column normalised here: the legacy table is staged as it is).
  */
-export async function maintenanceCandidates(ctx: SpanContext): Promise<void> {
+async function maintenanceCandidates(ctx: SpanContext): Promise<StagedSource> {
   const m = ctx.maintenance;
   const have = (await ctx.db.rows<{ column_name: string }>(
     "SELECT column_name FROM duckdb_columns() WHERE table_name = 'stg_chameleon_usage_node_maintenance'",
@@ -63,16 +61,47 @@ export async function maintenanceCandidates(ctx: SpanContext): Promise<void> {
       ? `epoch_us(${start}) + CAST(round(CAST(${q(m.hours)} AS DOUBLE) * 3600000000) AS BIGINT)`
       : `epoch_us(${start}) + 86400000000`)
     : `epoch_us(CAST(${q(m.end)} AS TIMESTAMP))`;
+  const c = await createCandidates(ctx.db, "cand_maintenance");
   await ctx.db.run(`
-    CREATE OR REPLACE TABLE cand_maintenance (${CANDIDATE_COLUMNS});
-    INSERT INTO cand_maintenance
+    INSERT INTO ${c.name} BY NAME
+    WITH m AS (
+      SELECT *, ${normalHostname(q(m.host))} AS host_name_ FROM stg_chameleon_usage_node_maintenance
+    )
     -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
-    SELECT row_number() OVER (), '${MAINTENANCE}', 'maintenance', id::VARCHAR,
-      nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''), nullif(trim(CAST(${
-    q(m.host)
-  } AS VARCHAR)), ''),
-      nullif(trim(CAST(${q(m.host)} AS VARCHAR)), ''),
-      epoch_us(${start}), CASE WHEN ${start} IS NULL THEN NULL ELSE ${end} END, NULL, NULL, 1, NULL, NULL, NULL
-    FROM stg_chameleon_usage_node_maintenance;
-    CREATE OR REPLACE TABLE rows_maintenance AS SELECT row_id, s, e FROM cand_maintenance;`);
+    SELECT row_number() OVER () AS pid, ${sqlLiteral(MAINTENANCE)} AS source,
+      'maintenance' AS metric, id::VARCHAR AS row_id, host_name_ AS entity_id,
+      host_name_ AS hostname, host_name_ AS parent_key, epoch_us(${start}) AS s,
+      CASE WHEN ${start} IS NULL THEN NULL ELSE ${end} END AS e, 1 AS nodes
+    FROM m`);
+  return { candidates: c, rows: await rowsOfCandidates(ctx.db, c, "rows_maintenance") };
 }
+
+/**
+ * The plan of legacy maintenance records (decision table above): `maintenance` within the host's
+ * `reservable` windows, less what is `committed`.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { MAINTENANCE_PLAN } from "./maintenance.ts";
+ * equal(MAINTENANCE_PLAN.subtract?.reason, "committed_overlap");
+ * ```
+ */
+export const MAINTENANCE_PLAN: RecordsPlan = {
+  kind: "records",
+  source: MAINTENANCE,
+  writes: ["maintenance"],
+  tables: [MAINTENANCE],
+  absentNote: `${MAINTENANCE} is absent: no maintenance series (admittable = reservable)`,
+  enabled: (rules) => rules.maintenance,
+  chain: "hosts",
+  reasons: [],
+  resources: ["nodes"],
+  parent: { layer: "reservable", orphanDetail: "the host's reservable windows" },
+  subtract: {
+    layer: "committed",
+    reason: "committed_overlap",
+    detail: "a Blazar allocation held the host",
+  },
+  stage: maintenanceCandidates,
+};

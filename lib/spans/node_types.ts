@@ -22,14 +22,25 @@
  *
  * @module
  */
+import { sqlBigint } from "../db/duckdb.ts";
 import { mergeWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
+import { type TableHandle, tableHandle } from "./plan.ts";
+
+/**
+ * `host_windows(window_id, hostname, s, e, node_type, hypervisor_type, vcpus, memory_mb,
+ * disk_gb)`: built by {@linkcode hostWindows}, read by the pool and the final tables.
+ */
+export const HOST_WINDOWS: TableHandle<"host_windows"> = tableHandle(
+  "host_windows",
+  "host_windows",
+);
 
 /**
  * Builds `blazar_node_types(computehost_id, node_type)`: the newest `node_type` capability of each
  * Blazar host record, whatever the schema era.
  */
-export async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
+async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
     CREATE OR REPLACE TABLE blazar_node_types AS
     SELECT c.computehost_id, trim(c.capability_value) AS node_type
@@ -43,12 +54,12 @@ export async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
 }
 
 /**
- * Builds `host_windows(window_id, hostname, s, e, node_type, hypervisor_type, vcpus, memory_mb,
- * disk_gb)` from the `total` span pieces, and `node_type_conflicts` for windows that several
- * node types claim.
+ * Builds {@linkcode HOST_WINDOWS} from the `total` span pieces, and `node_type_conflicts` for
+ * windows that several node types claim.
  */
-export async function hostWindows(ctx: SpanContext): Promise<void> {
-  const asOf = `${ctx.asOfUs}::BIGINT`;
+export async function hostWindows(ctx: SpanContext): Promise<TableHandle<"host_windows">> {
+  const asOf = sqlBigint(ctx.asOfUs);
+  await blazarNodeTypes(ctx);
   // The maximal intervals of each hostname's total pieces, numbered by hostname and start.
   await ctx.db.run(
     "CREATE OR REPLACE VIEW total_pieces AS SELECT hostname, s, e FROM span_pieces WHERE metric = 'total'",
@@ -61,11 +72,11 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
   // Blazar records with their node types and sizes, as intervals.
   await ctx.db.run(`
     CREATE OR REPLACE TABLE blazar_records AS
-    SELECT h.id, trim(h.hypervisor_hostname) AS hostname, epoch_us(h.created_at) AS s,
+    SELECT h.id, h.hypervisor_hostname AS hostname, epoch_us(h.created_at) AS s,
       least(coalesce(epoch_us(h.deleted_at), ${asOf}), ${asOf}) AS e,
       t.node_type, h.hypervisor_type, h.vcpus, h.memory_mb, h.local_gb
     FROM stg_blazar_computehosts h LEFT JOIN blazar_node_types t ON t.computehost_id = h.id
-    WHERE h.created_at IS NOT NULL AND nullif(trim(h.hypervisor_hostname), '') IS NOT NULL`);
+    WHERE h.created_at IS NOT NULL AND h.hypervisor_hostname IS NOT NULL`);
   await ctx.db.run(`
     CREATE OR REPLACE TABLE window_types AS
     SELECT w.window_id, b.node_type,
@@ -86,7 +97,7 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
     ), nova AS (
       SELECT w.window_id, c.hypervisor_type, c.vcpus, c.memory_mb, c.local_gb
       FROM host_windows w JOIN stg_nova_compute_nodes c
-        ON trim(c.hypervisor_hostname) = w.hostname AND epoch_us(c.created_at) < w.e
+        ON c.hypervisor_hostname = w.hostname AND epoch_us(c.created_at) < w.e
         AND w.s < coalesce(epoch_us(c.deleted_at), ${asOf})
       QUALIFY row_number() OVER (PARTITION BY w.window_id ORDER BY (c.vcpus > 0) DESC, c.created_at DESC, c.id DESC) = 1
     ), blz AS (
@@ -101,5 +112,8 @@ export async function hostWindows(ctx: SpanContext): Promise<void> {
       coalesce(nullif(nova.local_gb, 0), nullif(blz.local_gb, 0))::DOUBLE AS disk_gb
     FROM host_windows w LEFT JOIN best USING (window_id) LEFT JOIN nova USING (window_id)
       LEFT JOIN blz USING (window_id)`);
-  await ctx.db.run("DROP TABLE blazar_records; DROP TABLE window_types");
+  await ctx.db.run(
+    "DROP TABLE blazar_records; DROP TABLE window_types; DROP TABLE blazar_node_types",
+  );
+  return HOST_WINDOWS;
 }

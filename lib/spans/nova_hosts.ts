@@ -16,29 +16,44 @@
  *
  * @module
  */
-import { CANDIDATE_COLUMNS } from "./pieces.ts";
-import type { SpanContext } from "./context.ts";
+import { sqlLiteral } from "../db/duckdb.ts";
+import { createCandidates, rowsOfCandidates } from "./pieces.ts";
+import type { RecordsPlan } from "./plan.ts";
 
 /** Source name of these spans. */
 export const NOVA_HOSTS = "nova.compute_nodes";
 
 /**
- * Builds `cand_nova_hosts` and `rows_nova_hosts` from the staged compute nodes.
+ * The plan of Nova compute-node registrations (decision table above): `total`, no parent,
+ * overlapping registrations of a hostname excluded (earliest first).
  *
  * @example
- * ```ts ignore
- * await novaHostCandidates(ctx);
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { NOVA_HOSTS_PLAN } from "./nova_hosts.ts";
+ * equal(NOVA_HOSTS_PLAN.writes[0], "total");
  * ```
  */
-export async function novaHostCandidates(ctx: SpanContext): Promise<void> {
-  await ctx.db.run(`
-    CREATE OR REPLACE TABLE cand_nova_hosts (${CANDIDATE_COLUMNS});
-    INSERT INTO cand_nova_hosts
-    SELECT row_number() OVER (ORDER BY id), '${NOVA_HOSTS}', 'total', id::VARCHAR,
-      nullif(trim(hypervisor_hostname), ''), nullif(trim(hypervisor_hostname), ''), NULL,
-      epoch_us(created_at), epoch_us(deleted_at),
-      CASE WHEN deleted_at IS NULL AND coalesce(deleted, 0) <> 0 THEN 'missing_end' END,
-      NULL, 1, NULL, NULL, NULL
-    FROM stg_nova_compute_nodes;
-    CREATE OR REPLACE TABLE rows_nova_hosts AS SELECT row_id, s, e FROM cand_nova_hosts;`);
-}
+export const NOVA_HOSTS_PLAN: RecordsPlan = {
+  kind: "records",
+  source: NOVA_HOSTS,
+  writes: ["total"],
+  tables: [NOVA_HOSTS],
+  absentNote: `${NOVA_HOSTS} is absent: total comes only from evidence (allocations, instances)`,
+  chain: "hosts",
+  reasons: ["missing_end"],
+  resources: ["nodes"],
+  dedupe: { order: ["s", "pid"] },
+  async stage(ctx) {
+    const c = await createCandidates(ctx.db, "cand_nova_hosts");
+    await ctx.db.run(`
+      INSERT INTO ${c.name} BY NAME
+      SELECT row_number() OVER (ORDER BY id) AS pid, ${sqlLiteral(NOVA_HOSTS)} AS source,
+        'total' AS metric, id::VARCHAR AS row_id, hypervisor_hostname AS entity_id,
+        hypervisor_hostname AS hostname, epoch_us(created_at) AS s, epoch_us(deleted_at) AS e,
+        CASE WHEN deleted_at IS NULL AND coalesce(deleted, 0) <> 0 THEN 'missing_end' END AS reject,
+        1 AS nodes
+      FROM stg_nova_compute_nodes`);
+    return { candidates: c, rows: await rowsOfCandidates(ctx.db, c, "rows_nova_hosts") };
+  },
+};

@@ -20,13 +20,15 @@
  *
  * @module
  */
-import { type Duck, enumType } from "../db/duckdb.ts";
+import { type Duck, enumType, sqlBigint, sqlLiteral } from "../db/duckdb.ts";
 import { MEASURED_METRICS } from "../metrics.ts";
 import { REASONS } from "./reasons.ts";
 import { excludeOverlaps, splitByWindows } from "../math/windows.ts";
+import { type TableHandle, tableHandle } from "./plan.ts";
 
 /**
- * Columns of a candidate table, in order. `source`, `metric` and `reason` are ENUMs (the types
+ * Columns of a candidate table (sources insert into it by name: a column they do not name is
+ * NULL). `source`, `metric` and `reason` are ENUMs (the types
  * {@linkcode createCollectors} makes): pieces are grouped, joined and sorted by them many times,
  * and a one-byte key is cheaper than a string; a name outside the type fails the statement.
  */
@@ -37,16 +39,27 @@ export const CANDIDATE_COLUMNS = `
 
 /**
  * Creates the ENUM types `span_source` (the given source names), `span_metric` (the measured
- * metrics) and `span_reason` (the audit reasons), and the run-wide tables that collect spans,
+ * metrics) and `span_reason` (the audit reasons; `duplicate_key` only with `duplicateKeys`), and
+ * the run-wide tables that collect spans,
  * audit pieces and input rows.
  */
-export async function createCollectors(db: Duck, sources: readonly string[]): Promise<void> {
+export async function createCollectors(
+  db: Duck,
+  sources: readonly string[],
+  options: { duplicateKeys?: boolean } = {},
+): Promise<void> {
+  // `duplicate_key` is in the type only when staging set rows apart: the parquet writer writes an
+  // ENUM's whole dictionary, so `audit.parquet` of a run without duplicates stays byte for byte
+  // what it was before the reason existed.
+  const reasons = Object.keys(REASONS).filter((r) =>
+    r !== "duplicate_key" || options.duplicateKeys
+  );
   await db.run(`
     DROP TABLE IF EXISTS span_pieces; DROP TABLE IF EXISTS audit_pieces; DROP TABLE IF EXISTS input_rows;
     DROP TYPE IF EXISTS span_source; DROP TYPE IF EXISTS span_metric; DROP TYPE IF EXISTS span_reason;
     CREATE TYPE span_source AS ${enumType(sources)};
     CREATE TYPE span_metric AS ${enumType(MEASURED_METRICS)};
-    CREATE TYPE span_reason AS ${enumType(Object.keys(REASONS))};`);
+    CREATE TYPE span_reason AS ${enumType(reasons)};`);
   await db.run(`
     CREATE OR REPLACE TABLE span_pieces (
       source span_source, metric span_metric, row_id VARCHAR, entity_id VARCHAR, hostname VARCHAR,
@@ -57,35 +70,70 @@ export async function createCollectors(db: Duck, sources: readonly string[]): Pr
     CREATE OR REPLACE TABLE input_rows (source span_source, row_id VARCHAR, s BIGINT, e BIGINT);`);
 }
 
-/** How one source's candidates are resolved. */
-export interface SourcePlan {
+/**
+ * Creates an empty candidate table (columns of {@linkcode CANDIDATE_COLUMNS}) for a source to
+ * insert into by name.
+ *
+ * @example
+ * ```ts ignore
+ * const c = await createCandidates(ctx.db, "cand_nova_hosts");
+ * await ctx.db.run(`INSERT INTO ${c.name} BY NAME SELECT 1 AS pid, ...`);
+ * ```
+ */
+export async function createCandidates(
+  db: Duck,
+  name: string,
+): Promise<TableHandle<"candidates">> {
+  const c = tableHandle("candidates", name);
+  await db.run(`CREATE OR REPLACE TABLE ${c.name} (${CANDIDATE_COLUMNS})`);
+  return c;
+}
+
+/**
+ * Input rows `(row_id, s, e)` of a source whose candidates are one piece per row: the
+ * candidates' own intervals.
+ */
+export async function rowsOfCandidates(
+  db: Duck,
+  candidates: TableHandle<"candidates">,
+  name: string,
+): Promise<TableHandle<"rows">> {
+  const rows = tableHandle("rows", name);
+  await db.run(
+    `CREATE OR REPLACE TABLE ${rows.name} AS SELECT row_id, s, e FROM ${candidates.name}`,
+  );
+  return rows;
+}
+
+/** How one source's candidates are screened. */
+export interface ScreenPlan {
   /** Source name written to spans and audit, e.g. `nova.compute_nodes`. */
   source: string;
-  /** Candidate table (columns of {@linkcode CANDIDATE_COLUMNS}). */
-  candidates: string;
-  /** Input rows `(row_id, s, e)`: the interval each source row stands for (for invariant 2). */
-  rows: string;
+  candidates: TableHandle<"candidates">;
+  /** Input rows: the interval each source row stands for (for invariant 2). */
+  rows: TableHandle<"rows">;
   /** Reject candidates without a hostname as `missing_host`. @default {true} */
   requireHost?: boolean;
   /** Exclude overlaps per hostname, earlier-ranked rows winning (ranking columns of the candidates). */
   dedupe?: { order: readonly string[] };
 }
 
-/** The as_of instant in microseconds, as SQL. */
-function us(asOfUs: bigint): string {
-  return `${asOfUs}::BIGINT`;
-}
-
 /**
  * Steps 1-7: records input rows, sends rejected rows and pieces to the audit, and leaves the
  * remaining pieces in `<candidates>_live` (closed at `as_of`).
  */
-export async function screenSource(db: Duck, plan: SourcePlan, asOfUs: bigint): Promise<string> {
-  const c = plan.candidates;
+export async function screenSource(
+  db: Duck,
+  plan: ScreenPlan,
+  asOfUs: bigint,
+): Promise<TableHandle<"live">> {
+  const c = plan.candidates.name;
   const live = `${c}_live`;
-  const asOf = us(asOfUs);
+  const asOf = sqlBigint(asOfUs);
   const needHost = plan.requireHost ?? true;
-  await db.run(`INSERT INTO input_rows SELECT '${plan.source}', row_id, s, e FROM ${plan.rows}`);
+  await db.run(`
+    INSERT INTO input_rows BY NAME
+    SELECT ${sqlLiteral(plan.source)} AS source, row_id, s, e FROM ${plan.rows.name}`);
   // A view, not a copy of every candidate (650k maintenance rows): its three readers below each
   // scan the candidates once and evaluate the verdict again, which is cheaper than materializing.
   await db.run(`
@@ -99,14 +147,15 @@ export async function screenSource(db: Duck, plan: SourcePlan, asOfUs: bigint): 
     END AS why
     FROM ${c}`);
   await db.run(`
-    INSERT INTO audit_pieces
-    SELECT source, row_id, why, s, e,
-      CASE WHEN s IS NULL THEN 0 ELSE greatest(0, coalesce(e, ${asOf}) - s) END,
+    INSERT INTO audit_pieces BY NAME
+    SELECT source, row_id, why AS reason, s, e,
+      CASE WHEN s IS NULL THEN 0 ELSE greatest(0, coalesce(e, ${asOf}) - s) END AS us,
       hostname, detail
     FROM ${c}_why WHERE why IS NOT NULL`);
   await db.run(`
-    INSERT INTO audit_pieces
-    SELECT source, row_id, 'after_as_of', ${asOf}, e, e - ${asOf}, hostname, detail
+    INSERT INTO audit_pieces BY NAME
+    SELECT source, row_id, 'after_as_of' AS reason, ${asOf} AS s, e, e - ${asOf} AS us, hostname,
+      detail
     FROM ${c}_why WHERE why IS NULL AND e > ${asOf}`);
   await db.run(`
     CREATE OR REPLACE TABLE ${live} AS
@@ -122,83 +171,92 @@ export async function screenSource(db: Duck, plan: SourcePlan, asOfUs: bigint): 
       dropped: `${live}_dup`,
     });
     await db.run(`
-      INSERT INTO audit_pieces
-      SELECT l.source, l.row_id, 'duplicate_conflict', d.s, d.e, d.e - d.s, l.hostname,
-        'covered by row ' || w.row_id
+      INSERT INTO audit_pieces BY NAME
+      SELECT l.source, l.row_id, 'duplicate_conflict' AS reason, d.s, d.e, d.e - d.s AS us,
+        l.hostname, 'covered by row ' || w.row_id AS detail
       FROM ${live}_dup d JOIN ${live} l USING (pid) JOIN ${live} w ON w.pid = d.winner`);
     await db.run(`CREATE OR REPLACE TABLE ${live} AS SELECT * FROM ${live}_kept`);
     await db.run(`DROP TABLE ${live}_kept; DROP TABLE ${live}_dup`);
   }
-  return live;
+  return tableHandle("live", live);
 }
 
+/** The columns of `span_pieces`, which settled pieces carry over by name. */
+const SPAN_COLUMNS = [
+  "source",
+  "metric",
+  "row_id",
+  "entity_id",
+  "hostname",
+  "s",
+  "e",
+  "nodes",
+  "vcpus",
+  "memory_mb",
+  "disk_gb",
+] as const;
+
 /**
- * Steps 8-9: clamps live pieces to parent windows (a table with `parent_key, s, e`) and writes
- * what is inside as spans, what is outside to the audit. Without parents, every live piece is a
- * span. With `subtract`, the part of the inside that falls in those windows (same key) goes to
- * the audit with the given reason instead.
+ * Steps 8-9: clamps live pieces to parent windows (same `parent_key`) and writes what is inside
+ * as spans, what is outside to the audit. Without parents, every live piece is a span. With
+ * `subtract`, the part of the inside that falls in those windows (same key) goes to the audit
+ * with the given reason instead.
  */
 export async function settleSource(
   db: Duck,
-  live: string,
+  live: TableHandle<"live">,
   options: {
-    parents?: string;
+    parents?: TableHandle<"windows">;
     orphanDetail?: string;
-    subtract?: { windows: string; reason: string; detail: string };
+    subtract?: { windows: TableHandle<"windows">; reason: string; detail: string };
   } = {},
 ): Promise<void> {
-  const spanColumns =
-    "source, metric, row_id, entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb";
-  let inside = live;
+  const l = live.name;
+  let inside = l;
   if (options.parents) {
     await splitByWindows(db, {
-      children: live,
-      windows: options.parents,
+      children: l,
+      windows: options.parents.name,
       key: "parent_key",
-      inside: `${live}_in`,
-      outside: `${live}_out`,
+      inside: `${l}_in`,
+      outside: `${l}_out`,
     });
-    const detail = sqlText(options.orphanDetail ?? "no parent window");
+    const detail = sqlLiteral(options.orphanDetail ?? "no parent window");
     await db.run(`
-      INSERT INTO audit_pieces
-      SELECT l.source, l.row_id, CASE o.why WHEN 'partial' THEN 'clipped' ELSE 'orphan' END,
-        o.s, o.e, o.e - o.s, l.hostname,
-        CASE o.why WHEN 'partial' THEN 'outside ' ELSE '' END || ${detail}
-      FROM ${live}_out o JOIN ${live} l USING (pid)`);
-    await db.run(`DROP TABLE ${live}_out`);
-    inside = `${live}_in`;
+      INSERT INTO audit_pieces BY NAME
+      SELECT l.source, l.row_id,
+        CASE o.why WHEN 'partial' THEN 'clipped' ELSE 'orphan' END AS reason,
+        o.s, o.e, o.e - o.s AS us, l.hostname,
+        CASE o.why WHEN 'partial' THEN 'outside ' ELSE '' END || ${detail} AS detail
+      FROM ${l}_out o JOIN ${l} l USING (pid)`);
+    await db.run(`DROP TABLE ${l}_out`);
+    inside = `${l}_in`;
   }
   if (options.subtract) {
     await db.run(
-      `CREATE OR REPLACE TABLE ${live}_in2 AS SELECT * REPLACE (row_number() OVER () AS pid) FROM ${inside}`,
+      `CREATE OR REPLACE TABLE ${l}_in2 AS SELECT * REPLACE (row_number() OVER () AS pid) FROM ${inside}`,
     );
     await splitByWindows(db, {
-      children: `${live}_in2`,
-      windows: options.subtract.windows,
+      children: `${l}_in2`,
+      windows: options.subtract.windows.name,
       key: "parent_key",
-      inside: `${live}_hit`,
-      outside: `${live}_keep`,
+      inside: `${l}_hit`,
+      outside: `${l}_keep`,
     });
     await db.run(`
-      INSERT INTO audit_pieces
-      SELECT source, row_id, ${sqlText(options.subtract.reason)}, s, e, e - s, hostname, ${
-      sqlText(options.subtract.detail)
-    }
-      FROM ${live}_hit`);
+      INSERT INTO audit_pieces BY NAME
+      SELECT source, row_id, ${sqlLiteral(options.subtract.reason)} AS reason, s, e, e - s AS us,
+        hostname, ${sqlLiteral(options.subtract.detail)} AS detail
+      FROM ${l}_hit`);
+    const picked = SPAN_COLUMNS.map((c) => c === "s" || c === "e" ? `k.${c}` : `i.${c}`);
     await db.run(`
-      INSERT INTO span_pieces
-      SELECT ${
-      spanColumns.split(", ").map((c) => c === "s" || c === "e" ? `k.${c}` : `i.${c}`).join(", ")
-    }
-      FROM ${live}_keep k JOIN ${live}_in2 i USING (pid)`);
-    await db.run(`DROP TABLE ${live}_in2; DROP TABLE ${live}_hit; DROP TABLE ${live}_keep`);
+      INSERT INTO span_pieces BY NAME
+      SELECT ${picked.join(", ")} FROM ${l}_keep k JOIN ${l}_in2 i USING (pid)`);
+    await db.run(`DROP TABLE ${l}_in2; DROP TABLE ${l}_hit; DROP TABLE ${l}_keep`);
   } else {
-    await db.run(`INSERT INTO span_pieces SELECT ${spanColumns} FROM ${inside}`);
+    await db.run(
+      `INSERT INTO span_pieces BY NAME SELECT ${SPAN_COLUMNS.join(", ")} FROM ${inside}`,
+    );
   }
-  if (inside !== live) await db.run(`DROP TABLE ${inside}`);
-}
-
-/** A SQL string literal for fixed text written by this module. */
-function sqlText(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
+  if (inside !== l) await db.run(`DROP TABLE ${inside}`);
 }

@@ -15,8 +15,11 @@
  *
  * @module
  */
+import { sqlBigint, sqlLiteral } from "../db/duckdb.ts";
 import { splitByWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
+import type { DerivedPlan } from "./plan.ts";
+import { HOST_WINDOWS } from "./node_types.ts";
 
 /** Source name of these spans. */
 export const POOL = "pool_membership";
@@ -33,13 +36,14 @@ export async function coverageStart(ctx: SpanContext): Promise<bigint> {
 }
 
 /** Writes `pool_unknown` spans: host windows minus reservable spans, before the coverage start. */
-export async function poolUnknownSpans(ctx: SpanContext): Promise<bigint> {
+async function poolUnknownSpans(ctx: SpanContext): Promise<bigint> {
   const db = ctx.db;
-  const cov = await coverageStart(ctx);
+  const covUs = await coverageStart(ctx);
+  const cov = sqlBigint(covUs);
   await db.run(`
     CREATE OR REPLACE TABLE pool_kids AS
-    SELECT row_number() OVER () AS pid, hostname, s, least(e, ${cov}::BIGINT) AS e FROM host_windows
-    WHERE s < ${cov}::BIGINT`);
+    SELECT row_number() OVER () AS pid, hostname, s, least(e, ${cov}) AS e FROM ${HOST_WINDOWS.name}
+    WHERE s < ${cov}`);
   await db.run(
     `CREATE OR REPLACE TABLE pool_res AS SELECT hostname, s, e FROM span_pieces WHERE metric IN ('reservable', 'occupied_ondemand')`,
   );
@@ -51,12 +55,38 @@ export async function poolUnknownSpans(ctx: SpanContext): Promise<bigint> {
     outside: "pool_out",
   });
   await db.run(`
-    INSERT INTO span_pieces
-    SELECT '${POOL}', 'pool_unknown', 'pool:' || k.hostname || ':' || o.s, k.hostname, k.hostname, o.s, o.e,
-      1, NULL, NULL, NULL
+    INSERT INTO span_pieces BY NAME
+    SELECT ${sqlLiteral(POOL)} AS source, 'pool_unknown' AS metric,
+      'pool:' || k.hostname || ':' || o.s AS row_id, k.hostname AS entity_id, k.hostname, o.s, o.e,
+      1 AS nodes
     FROM pool_out o JOIN pool_kids k USING (pid)`);
   await db.run(
     `DROP TABLE pool_kids; DROP TABLE pool_res; DROP TABLE pool_in; DROP TABLE pool_out`,
   );
-  return cov;
+  return covUs;
 }
+
+/**
+ * The plan of pool membership (decision table above): `pool_unknown` from the host windows
+ * (layer `total`), once every `reservable` and `occupied_ondemand` span is written.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { POOL_PLAN } from "./pool.ts";
+ * deepEqual(POOL_PLAN.steps[0].writes, ["pool_unknown"]);
+ * ```
+ */
+export const POOL_PLAN: DerivedPlan = {
+  kind: "derived",
+  sources: [POOL],
+  enabled: (rules) => rules.pool,
+  chain: "hosts",
+  resources: ["nodes"],
+  steps: [{
+    reads: ["reservable", "occupied_ondemand"],
+    writes: ["pool_unknown"],
+    layers: ["total"],
+    run: async (ctx) => ({ coverageStart: await poolUnknownSpans(ctx) }),
+  }],
+};

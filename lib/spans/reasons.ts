@@ -25,6 +25,8 @@ export const REASONS = {
     "The part of the row outside its parent windows (e.g. an instance running past its lease).",
   shelved_offloaded:
     "The time an instance spent shelved and offloaded between its occupancy segments: it held no host.",
+  duplicate_key:
+    "A row whose primary key an earlier row of the same table (file order) already has: set apart at staging, the first row of the key is read; its interval is not read (0 seconds). The detail names schema.table, the key column and the key.",
   committed_overlap:
     "Maintenance recorded while a Blazar allocation held the host: committed wins, the overlap is reported.",
 } as const;

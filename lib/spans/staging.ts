@@ -2,7 +2,11 @@
  * Staging: one table per source table, 1:1 with the snapshot's parquet files: select the
  * registry's columns by name and cast them to the registry's types. No joins, no rules.
  *
- * Staged tables are views named `stg_<schema>_<table>`. A table absent from the snapshot is staged
+ * Host-name columns ({@linkcode HOSTNAME_COLUMNS}) are normalised here, once: trimmed, and blank
+ * is NULL; no later query trims a host name again.
+ *
+ * Staged tables are views named `stg_<schema>_<table>`, one row per key: a row whose key an
+ * earlier row of the file has is set apart (duplicates.ts). A table absent from the snapshot is staged
  * empty (same columns), so every later query runs, and is listed as absent. A parquet file that
  * cannot be read, or lacks a registry column, fails with one line naming the file and the column.
  *
@@ -11,7 +15,47 @@
 import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../db/duckdb.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
-import { duckdbType, qualifiedName, quoteIdent, REGISTRY, type TableSpec } from "../registry.ts";
+import {
+  createSetApart,
+  type KeyedFile,
+  setApartDuplicates,
+  tablesWithRepeatedKeys,
+} from "./duplicates.ts";
+import {
+  duckdbType,
+  qualifiedName,
+  quoteIdent,
+  REGISTRY,
+  type TableSpec,
+  tableSpec,
+} from "../registry.ts";
+
+/**
+ * The columns that hold a host name (hypervisor or service host), per table: staged trimmed, with
+ * blank as NULL. The legacy maintenance table's host column is mapped per site and normalised by
+ * its plan (maintenance.ts).
+ */
+export const HOSTNAME_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  "nova.compute_nodes": ["hypervisor_hostname", "host"],
+  "nova.services": ["host"],
+  "nova.instances": ["node", "host"],
+  "nova.instance_actions_events": ["host"],
+  "blazar.computehosts": ["hypervisor_hostname"],
+};
+
+/**
+ * SQL: a host name normalised (trimmed, blank as NULL) from a column expression.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { normalHostname } from "./staging.ts";
+ * equal(normalHostname('"host"'), "nullif(trim(CAST(\"host\" AS VARCHAR)), '')");
+ * ```
+ */
+export function normalHostname(column: string): string {
+  return `nullif(trim(CAST(${column} AS VARCHAR)), '')`;
+}
 
 /** What staging found. */
 export interface Staged {
@@ -21,6 +65,8 @@ export interface Staged {
   absent: string[];
   /** Parquet file per present table. */
   files: Record<string, string>;
+  /** Whether some table repeated a key (rows set apart, duplicates.ts). */
+  duplicateKeys: boolean;
 }
 
 /**
@@ -53,7 +99,16 @@ function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split("\n")[0];
 }
 
-async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise<void> {
+/**
+ * Stages one table (leaving out the rows `unique` filters away, see duplicates.ts); true when its
+ * file has the key column.
+ */
+async function stageOne(
+  db: Duck,
+  spec: TableSpec,
+  path: string | null,
+  unique: string | null = null,
+): Promise<boolean> {
   const name = qualifiedName(spec);
   const target = quoteIdent(stagingName(name), "duckdb");
   if (path === null) {
@@ -61,7 +116,7 @@ async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise
       `CAST(NULL AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name, "duckdb")}`
     );
     await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT ${cols.join(", ")} LIMIT 0`);
-    return;
+    return false;
   }
   const have = await parquetColumns(db, path);
   let select: string;
@@ -79,20 +134,26 @@ async function stageOne(db: Duck, spec: TableSpec, path: string | null): Promise
         `Cannot stage "${name}" from "${path}": column "${missing.name}" is missing (expected the registry's columns: fetch writes absent optional columns as NULL)`,
       );
     }
+    const hosts = HOSTNAME_COLUMNS[name] ?? [];
     select = spec.columns.map((c) => {
       const q = quoteIdent(c.name, "duckdb");
-      return `CAST(${q} AS ${duckdbType(c.type)}) AS ${q}`;
+      return hosts.includes(c.name)
+        ? `${normalHostname(q)} AS ${q}`
+        : `CAST(${q} AS ${duckdbType(c.type)}) AS ${q}`;
     }).join(", ");
   }
+  const from = unique === null
+    ? `read_parquet(${sqlLiteral(path)})`
+    : `read_parquet(${sqlLiteral(path)}, file_row_number = true) WHERE ${unique}`;
+  if (unique !== null && select === "*") select = "* EXCLUDE (file_row_number)";
   try {
     // A view: DuckDB reads only the columns and row groups each query needs.
-    await db.run(
-      `CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM read_parquet(${sqlLiteral(path)})`,
-    );
+    await db.run(`CREATE OR REPLACE VIEW ${target} AS SELECT ${select} FROM ${from}`);
     await db.run(`SELECT * FROM ${target} LIMIT 0`);
   } catch (e) {
     throw new Error(`Cannot stage "${name}" from "${path}": ${firstLine(e)}`);
   }
+  return have.has(spec.key);
 }
 
 /**
@@ -108,15 +169,23 @@ export async function stageSnapshot(db: Duck, snapshot: Snapshot): Promise<Stage
   const present = new Set<string>();
   const absent: string[] = [];
   const files: Record<string, string> = {};
+  const keyed: KeyedFile[] = [];
   for (const spec of REGISTRY) {
     const name = qualifiedName(spec);
     const path = snapshot.tables[name]?.path ?? null;
-    await stageOne(db, spec, path);
+    if (await stageOne(db, spec, path)) keyed.push({ table: name, key: spec.key, path: path! });
     if (path === null) absent.push(name);
     else {
       present.add(name);
       files[name] = path;
     }
   }
-  return { present, absent, files };
+  // Rows whose key an earlier row already has are left out of the views (duplicates.ts).
+  await createSetApart(db);
+  const repeated = await tablesWithRepeatedKeys(db, keyed);
+  for (const f of keyed.filter((f) => repeated.includes(f.table))) {
+    const unique = await setApartDuplicates(db, f.table, f.key, f.path);
+    await stageOne(db, tableSpec(f.table), f.path, unique);
+  }
+  return { present, absent, files, duplicateKeys: repeated.length > 0 };
 }

@@ -8,6 +8,7 @@ import { Duck } from "../../lib/db/duckdb.ts";
 import { DEFAULT_MAINTENANCE, type MaintenanceMapping } from "../../lib/config.ts";
 import { buildSpans } from "../../lib/spans/build.ts";
 import type { SpanRules } from "../../lib/spans/context.ts";
+import type { SpanPlan } from "../../lib/spans/plan.ts";
 import type { Invariants } from "../../lib/spans/invariants.ts";
 import { snapshotOf, type Tables } from "../_snapshot.ts";
 
@@ -51,6 +52,7 @@ export async function runSpans(
     coverage?: string;
     maintenance?: MaintenanceMapping;
     rules?: Partial<SpanRules>;
+    plans?: readonly SpanPlan[];
   } = {},
 ): Promise<Result> {
   const asOf = options.asOf ?? AS_OF;
@@ -61,7 +63,7 @@ export async function runSpans(
       key: "t",
       blazarCoverageStart: options.coverage,
       maintenance: options.maintenance ?? DEFAULT_MAINTENANCE,
-    }, { failOnViolation: false, rules: options.rules });
+    }, { failOnViolation: false, rules: options.rules, plans: options.plans });
     const spans = await db.json<SpanRow>(`
       SELECT source, metric, entity_id, source_row_id, hypervisor_hostname, node_type,
         strftime(start, '%Y-%m-%d %H:%M:%S') AS start, strftime("end", '%Y-%m-%d %H:%M:%S') AS "end",

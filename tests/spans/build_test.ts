@@ -176,14 +176,16 @@ Deno.test("allocations: effective start and end, deletions, future leases, orpha
   equal(r.spans.find((s) => s.source_row_id === "a9")!.node_type, "gpu_a100");
   equal(r.spans.find((s) => s.source_row_id === "a1")!.entity_id, "R1");
   ok(r.invariants.ok);
-  // With evidence on, the allocation proves H2 stayed reservable for its second day.
+  // With evidence on too: H2's Blazar record ended (an explicit end is a fact, DESIGN §7), so the
+  // allocation proves nothing after it and its second day stays clipped.
   const ev = await runSpans(tables);
-  equal(spanSeconds(ev, (s) => s.source === AL && s.source_row_id === "a9"), 2 * DAY);
+  equal(spanSeconds(ev, (s) => s.source === AL && s.source_row_id === "a9"), DAY);
+  deepEqual(auditOf(ev, AL, "a9"), [["clipped", DAY]]);
   equal(
     spanSeconds(ev, (s) =>
       s.source === "evidence.allocation" && s.metric === "reservable" &&
       s.hypervisor_hostname === "H2"),
-    DAY,
+    0,
   );
   ok(ev.invariants.ok);
 });
