@@ -38,6 +38,13 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
+  /** `as_of` key: the instant the data describes, `YYYY-MM-DDTHH:MM:SS` (DESIGN §5). */
+  readonly asOf?: string;
+  /** `connect_timeout` and `statement_timeout` keys, seconds (fetch; defaults in fetch.ts). */
+  readonly connectTimeoutS?: number;
+  readonly statementTimeoutS?: number;
+  /** Values that came from `${ENV}` references in this site: masked wherever text is shown. */
+  readonly envSecrets?: readonly string[];
 }
 
 /** The whole validated file. */
@@ -72,6 +79,9 @@ const SITE_KEYS = [
   "output_dir",
   "blazar_coverage_start",
   "legacy",
+  "as_of",
+  "connect_timeout",
+  "statement_timeout",
 ] as const;
 const LEGACY_KEYS = ["node_maintenance"] as const;
 const DAILY_KEYS = ["layout", "host", "date", "hours"] as const;
@@ -82,6 +92,8 @@ interface Ctx {
   file: string;
   lines: LineCounter;
   env: (name: string) => string | undefined;
+  /** Values resolved from `${ENV}` so far: masked in every message. */
+  secrets?: string[];
 }
 
 function lineOf(ctx: Ctx, node: YamlNode | null | undefined): number {
@@ -90,7 +102,9 @@ function lineOf(ctx: Ctx, node: YamlNode | null | undefined): number {
 }
 
 function fail(ctx: Ctx, node: YamlNode | null | undefined, message: string): never {
-  throw new ConfigError(`${ctx.file}:${lineOf(ctx, node)}: ${message}`);
+  throw new ConfigError(
+    maskSecrets(`${ctx.file}:${lineOf(ctx, node)}: ${message}`, ctx.secrets ?? []),
+  );
 }
 
 function entries(
@@ -148,6 +162,7 @@ function interpolate(ctx: Ctx, node: YamlNode, raw: string, what: string): strin
     if (value === undefined) {
       fail(ctx, node, `Cannot load ${what}: environment variable "${name}" is not set`);
     }
+    (ctx.secrets ??= []).push(value);
     return value;
   });
 }
@@ -170,6 +185,47 @@ function checkUri(ctx: Ctx, node: YamlNode | null, uri: string, what: string): s
     );
   }
   return uri;
+}
+
+/** The fetch's site keys: `as_of` (a date or `YYYY-MM-DDTHH:MM:SS`), timeouts in seconds. */
+function fetchKeys(
+  ctx: Ctx,
+  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
+  what: string,
+): Pick<SiteConfig, "asOf" | "connectTimeoutS" | "statementTimeoutS"> {
+  const out: { asOf?: string; connectTimeoutS?: number; statementTimeoutS?: number } = {};
+  const asOf = get("as_of");
+  if (asOf) {
+    const v = String(isScalar(asOf[1]) ? asOf[1].value : "");
+    const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2}))?$/.exec(v);
+    if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? "00:00:00"}Z`))) {
+      fail(
+        ctx,
+        asOf[1],
+        `Cannot load ${what} key "as_of": expected YYYY-MM-DD[THH:MM:SS], found "${v}"`,
+      );
+    }
+    out.asOf = `${m[1]}T${m[2] ?? "00:00:00"}`;
+  }
+  for (
+    const [k, field] of [["connect_timeout", "connectTimeoutS"], [
+      "statement_timeout",
+      "statementTimeoutS",
+    ]] as const
+  ) {
+    const it = get(k);
+    if (!it) continue;
+    const v = isScalar(it[1]) ? Number(it[1].value) : NaN;
+    if (!(v > 0)) {
+      fail(
+        ctx,
+        it[1],
+        `Cannot load ${what} key "${k}": expected seconds > 0, found ${kind(it[1])}`,
+      );
+    }
+    out[field] = v;
+  }
+  return out;
 }
 
 function dir(value: string | undefined, fallback: string, cwd: string): string {
@@ -211,6 +267,7 @@ function parseSite(ctx: Ctx, key: string, node: YamlNode | null, cwd: string): S
   const what = `site "${key}"`;
   const items = entries(ctx, node, what);
   checkKeys(ctx, items, SITE_KEYS, what);
+  const secretsBefore = ctx.secrets?.length ?? 0;
   const get = (k: string) => items.find(([key]) => key === k);
 
   const nameItem = get("site_name");
@@ -279,6 +336,8 @@ function parseSite(ctx: Ctx, key: string, node: YamlNode | null, cwd: string): S
     outputDir: dir(optStr("output_dir"), `output/${key}`, cwd),
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
     maintenance,
+    ...fetchKeys(ctx, get, what),
+    envSecrets: (ctx.secrets ?? []).slice(secretsBefore),
   };
 }
 
@@ -386,8 +445,9 @@ export function selectSite(config: SitesConfig, key: string): SiteConfig {
  * ```
  */
 export function maskUri(uri: string): string {
+  // Anything that looks like userinfo, a malformed scheme (`mysql:/u:pw@h`) or none included.
   return uri
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):.*@/i, "$1:***@")
+    .replace(/^([a-z][a-z0-9+.-]*:\/*[^:/@\s]*|[^:/@\s]+(?=:(?!\/))):.*@/i, "$1:***@")
     .replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, "$1***");
 }
 
@@ -404,11 +464,11 @@ export function maskUri(uri: string): string {
  * deepEqual(siteSecrets({ dbUris: uris }), ["pw"]);
  * ```
  */
-export function siteSecrets(site: Pick<SiteConfig, "dbUris">): string[] {
-  const out = new Set<string>();
+export function siteSecrets(site: Pick<SiteConfig, "dbUris" | "envSecrets">): string[] {
+  const out = new Set<string>(site.envSecrets ?? []);
   for (const uri of Object.values(site.dbUris)) {
     if (uri === undefined) continue;
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:(.*)@/i.exec(uri);
+    const m = /^(?:[a-z][a-z0-9+.-]*:\/*[^:/@\s]*|[^:/@\s]+(?=:(?!\/))):(.*)@/i.exec(uri);
     if (m && m[1]) {
       out.add(m[1]);
       try {
