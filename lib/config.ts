@@ -38,13 +38,11 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
-  /** `as_of` key: the instant the data describes, `YYYY-MM-DDTHH:MM:SS` (DESIGN §5). */
+  /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, DESIGN §5), `connect_timeout`, `statement_timeout` (s). */
   readonly asOf?: string;
-  /** `connect_timeout` and `statement_timeout` keys, seconds (fetch; defaults in fetch.ts). */
   readonly connectTimeoutS?: number;
   readonly statementTimeoutS?: number;
-  /** Values that came from `${ENV}` references in this site: masked wherever text is shown. */
-  readonly envSecrets?: readonly string[];
+  readonly envSecrets?: readonly string[]; // values of `${ENV}` references: always masked
 }
 
 /** The whole validated file. */
@@ -193,7 +191,7 @@ function fetchKeys(
   get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
   what: string,
 ): Pick<SiteConfig, "asOf" | "connectTimeoutS" | "statementTimeoutS"> {
-  const out: { asOf?: string; connectTimeoutS?: number; statementTimeoutS?: number } = {};
+  const out: Record<string, string | number> = {};
   const asOf = get("as_of");
   if (asOf) {
     const v = String(isScalar(asOf[1]) ? asOf[1].value : "");
@@ -207,23 +205,12 @@ function fetchKeys(
     }
     out.asOf = `${m[1]}T${m[2] ?? "00:00:00"}`;
   }
-  for (
-    const [k, field] of [["connect_timeout", "connectTimeoutS"], [
-      "statement_timeout",
-      "statementTimeoutS",
-    ]] as const
-  ) {
+  const timeouts = { connect_timeout: "connectTimeoutS", statement_timeout: "statementTimeoutS" };
+  for (const [k, field] of Object.entries(timeouts)) {
     const it = get(k);
-    if (!it) continue;
-    const v = isScalar(it[1]) ? Number(it[1].value) : NaN;
-    if (!(v > 0)) {
-      fail(
-        ctx,
-        it[1],
-        `Cannot load ${what} key "${k}": expected seconds > 0, found ${kind(it[1])}`,
-      );
-    }
-    out[field] = v;
+    const v = it && isScalar(it[1]) ? Number(it[1].value) : NaN;
+    if (it && !(v > 0)) fail(ctx, it[1], `Cannot load ${what} key "${k}": expected seconds > 0`);
+    if (it) out[field] = v;
   }
   return out;
 }

@@ -1,24 +1,15 @@
 /**
  * Writes fetched tables to parquet with bounded memory.
  *
- * Rows from a server are handed over one by one as the driver parses them, or as raw MySQL row
- * packets. Each row is packed as text ({@linkcode PackedBuffer}, `packed_rows.ts`) into chunk
- * files of about 1 MiB (temporary files beside the snapshots); once a part holds about
- * `batchBytes`, DuckDB reads its chunks back, casts each value to its column's type and writes a
- * parquet part on a background thread while rows keep coming. `finish` renames a single part
- * into place, or merges several; the final rename is atomic ({@linkcode atomicWrite}), so a reader
- * never sees half a file, an interrupted run leaves no parquet behind, and a rerun replaces files
- * whole. Memory holds one chunk and DuckDB's streaming buffers, whatever the table size; the disk
- * holds the chunks of at most two parts.
+ * Rows (parsed values or raw MySQL row packets) are packed as text (`packed_rows.ts`) into chunk
+ * files of about 1 MiB; once a part holds about `batchBytes`, DuckDB casts it and writes a parquet
+ * part in the background. `finish` renames or merges the parts into place atomically. Memory holds
+ * one chunk; the disk the chunks of at most two parts (decision 0009).
  *
- * Every value reaches DuckDB as text and is cast to the column's parquet type, so the cast is
- * exact:
- * - TIMESTAMP and DATE arrive as text (`YYYY-MM-DD HH:MM:SS[.ffffff]`): no zone shift, microseconds
- *   survive; a zero date (`0000-00-00...`) becomes NULL and is counted per column.
- * - DECIMAL and BIGINT arrive as text or bigint; floats as numbers (shortest round-trip text) or
- *   the server's text; non-finite floats as `NaN` / `Infinity`.
- * - BOOLEAN accepts booleans and 0/1 (MySQL's TINYINT(1)).
- * - Text accepts strings, byte arrays (decoded as UTF-8) and objects (as JSON).
+ * Every value reaches DuckDB as text and is cast to its parquet type exactly: dates without zone
+ * shift (zero dates NULL and counted), DECIMAL/BIGINT as text, floats as shortest round-trip text,
+ * BOOLEAN from 0/1, text from strings, bytes (UTF-8) or objects (JSON). A value that cannot be cast
+ * is NULL and counted per column (`unreadable`).
  *
  * @module
  */
