@@ -6,7 +6,7 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { isMap, isScalar, type LineCounter, type Node as YamlNode } from "yaml";
-import { maskUri } from "./config.ts";
+import { maskSecrets, maskUri } from "./config.ts";
 
 /** A configuration error; its message starts with `file:line:`. */
 export class ConfigError extends Error {
@@ -23,6 +23,8 @@ export interface Ctx {
   file: string;
   lines: LineCounter;
   env: (name: string) => string | undefined;
+  /** Values resolved from `${ENV}` so far: masked in every message. */
+  secrets?: string[];
 }
 
 export function lineOf(ctx: Ctx, node: YamlNode | null | undefined): number {
@@ -31,7 +33,9 @@ export function lineOf(ctx: Ctx, node: YamlNode | null | undefined): number {
 }
 
 export function fail(ctx: Ctx, node: YamlNode | null | undefined, message: string): never {
-  throw new ConfigError(`${ctx.file}:${lineOf(ctx, node)}: ${message}`);
+  throw new ConfigError(
+    maskSecrets(`${ctx.file}:${lineOf(ctx, node)}: ${message}`, ctx.secrets ?? []),
+  );
 }
 
 export function entries(
@@ -99,6 +103,7 @@ export function interpolate(
       unset.push(`${ctx.file}:${lineOf(ctx, node)}: ${message}`);
       return m;
     }
+    (ctx.secrets ??= []).push(value);
     return value;
   });
 }

@@ -61,6 +61,11 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
+  /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, DESIGN §5), `connect_timeout`, `statement_timeout` (s). */
+  readonly asOf?: string;
+  readonly connectTimeoutS?: number;
+  readonly statementTimeoutS?: number;
+  readonly envSecrets?: readonly string[]; // values of `${ENV}` references: always masked
 }
 
 /** The whole validated file. */
@@ -91,12 +96,45 @@ const SITE_KEYS = [
   "output_dir",
   "blazar_coverage_start",
   "legacy",
+  "as_of",
+  "connect_timeout",
+  "statement_timeout",
 ] as const;
 /** Keys of the predecessor tool's site entries: `data_dir` is our `input_dir`; `adapters` is ignored. */
 const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;
 const LEGACY_KEYS = ["node_maintenance"] as const;
 const DAILY_KEYS = ["layout", "host", "date", "hours"] as const;
 const WINDOW_KEYS = ["layout", "host", "start", "end"] as const;
+/** The fetch's site keys: `as_of` (a date or `YYYY-MM-DDTHH:MM:SS`), timeouts in seconds. */
+function fetchKeys(
+  ctx: Ctx,
+  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
+  what: string,
+): Pick<SiteConfig, "asOf" | "connectTimeoutS" | "statementTimeoutS"> {
+  const out: Record<string, string | number> = {};
+  const asOf = get("as_of");
+  if (asOf) {
+    const v = String(isScalar(asOf[1]) ? asOf[1].value : "");
+    const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2}))?$/.exec(v);
+    if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? "00:00:00"}Z`))) {
+      fail(
+        ctx,
+        asOf[1],
+        `Cannot load ${what} key "as_of": expected YYYY-MM-DD[THH:MM:SS], found "${v}"`,
+      );
+    }
+    out.asOf = `${m[1]}T${m[2] ?? "00:00:00"}`;
+  }
+  const timeouts = { connect_timeout: "connectTimeoutS", statement_timeout: "statementTimeoutS" };
+  for (const [k, field] of Object.entries(timeouts)) {
+    const it = get(k);
+    const v = it && isScalar(it[1]) ? Number(it[1].value) : NaN;
+    if (it && !(v > 0)) fail(ctx, it[1], `Cannot load ${what} key "${k}": expected seconds > 0`);
+    if (it) out[field] = v;
+  }
+  return out;
+}
+
 
 function parseMaintenance(ctx: Ctx, node: YamlNode | null, what: string): MaintenanceMapping {
   const items = entries(ctx, node, what);
@@ -138,6 +176,7 @@ function parseSite(
   const what = `site "${key}"`;
   const items = entries(ctx, node, what);
   checkKeys(ctx, items, predecessor ? [...SITE_KEYS, ...PREDECESSOR_KEYS] : SITE_KEYS, what);
+  const secretsBefore = ctx.secrets?.length ?? 0;
   const get = (k: string) => items.find(([key]) => key === k);
 
   const nameItem = get("site_name");
@@ -227,6 +266,8 @@ function parseSite(
     outputDir,
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
     maintenance,
+    ...fetchKeys(ctx, get, what),
+    envSecrets: (ctx.secrets ?? []).slice(secretsBefore),
   };
 }
 
@@ -419,8 +460,9 @@ export function selectSite(config: SitesConfig, key: string): SiteConfig {
  * ```
  */
 export function maskUri(uri: string): string {
+  // Anything that looks like userinfo, a malformed scheme (`mysql:/u:pw@h`) or none included.
   return uri
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):.*@/i, "$1:***@")
+    .replace(/^([a-z][a-z0-9+.-]*:\/*[^:/@\s]*|[^:/@\s]+(?=:(?!\/))):.*@/i, "$1:***@")
     .replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, "$1***");
 }
 
@@ -437,11 +479,11 @@ export function maskUri(uri: string): string {
  * deepEqual(siteSecrets({ dbUris: uris }), ["pw"]);
  * ```
  */
-export function siteSecrets(site: Pick<SiteConfig, "dbUris">): string[] {
-  const out = new Set<string>();
+export function siteSecrets(site: Pick<SiteConfig, "dbUris" | "envSecrets">): string[] {
+  const out = new Set<string>(site.envSecrets ?? []);
   for (const uri of Object.values(site.dbUris)) {
     if (uri === undefined) continue;
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:(.*)@/i.exec(uri);
+    const m = /^(?:[a-z][a-z0-9+.-]*:\/*[^:/@\s]*|[^:/@\s]+(?=:(?!\/))):(.*)@/i.exec(uri);
     if (m && m[1]) {
       out.add(m[1]);
       try {

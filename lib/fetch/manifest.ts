@@ -2,14 +2,17 @@
  * The snapshot manifest (`<input_dir>/manifest.<YYYY-MM-DD>.json`) and the loader that finds a
  * site's snapshot files: the contract between the fetch stage and every later stage.
  *
- * Loaders take the newest snapshot, or the one of a given date. A table the newest manifest did
- * not fetch (status other than `ok`) falls back to the newest earlier file of that table, and the
- * loader says so.
+ * Loaders take the newest snapshot, or the one of a given date, and refuse what is not a whole
+ * snapshot (decision 0012): a file whose size or SHA-256 differs from the manifest's (a mixed or
+ * damaged snapshot), a table that failed to fetch (never a silent absence). A table is absent only
+ * when it does not exist at the source (`missing`); the notes say so. For manifests written before
+ * digests existed (no `sha256`), only the file's existence is checked.
  *
  * @module
  */
 import { join } from "node:path";
 import { exists } from "../fs.ts";
+import { fileDigest, pendingCommit } from "./snapshot_commit.ts";
 
 /** Outcome of fetching one table. */
 export type TableStatus =
@@ -42,6 +45,13 @@ export interface ManifestTable {
   absent_columns: string[];
   /** Zero dates (`0000-00-00 00:00:00`) turned to NULL, per column. */
   zero_dates: Record<string, number>;
+  /**
+   * Values that could not be read as their column's type (text in a DATETIME, `2020-00-00`, a BC
+   * date), NULL in the file, per column. Absent in manifests of earlier versions.
+   */
+  unreadable_values?: Record<string, number>;
+  /** SHA-256 of the file, lowercase hex (absent in manifests of earlier versions). */
+  sha256?: string;
   /** What went wrong, secrets masked. */
   message: string | null;
 }
@@ -54,7 +64,10 @@ export interface Manifest {
   date: string;
   /** The instant open records are measured to, UTC, `YYYY-MM-DDTHH:MM:SS`. */
   as_of: string;
-  /** Where `as_of` came from: the demo source's `snapshot_meta`, or the server clock. */
+  /**
+   * Where `as_of` came from: `--as-of`, `site as_of`, `main.snapshot_meta.as_of`, a server clock,
+   * or `newest record (<table>.<column>)` for a restored dump (see `as_of.ts`).
+   */
   as_of_source: string;
   started_at: string;
   finished_at: string;
@@ -69,7 +82,7 @@ export interface SnapshotTable {
   table: string;
   /** Absolute parquet path, or null when no snapshot of the table exists. */
   path: string | null;
-  /** Date of the file used (may be older than the snapshot's when the newest fetch failed). */
+  /** Date of the file used (the snapshot's), or null when the table is absent. */
   date: string | null;
   status: TableStatus;
   rows: number;
@@ -85,7 +98,7 @@ export interface Snapshot {
   manifest: Manifest;
   manifestPath: string;
   tables: Record<string, SnapshotTable>;
-  /** Human-readable notes: fallbacks to older files, tables absent. */
+  /** Human-readable notes: tables absent at the source, unreadable values made NULL. */
   notes: string[];
 }
 
@@ -150,15 +163,10 @@ export async function loadSnapshot(
   }
   const tables: Record<string, SnapshotTable> = {};
   const notes: string[] = [];
-  const older = dates.filter((d) => d < date);
   for (const [name, t] of Object.entries(manifest.tables)) {
     if (t.status === "ok" && t.file) {
       const path = join(inputDir, t.file);
-      if (!(await exists(path))) {
-        throw new Error(
-          `Cannot load "${name}": manifest "${manifestPath}" lists "${t.file}", which does not exist`,
-        );
-      }
+      await verifyFile(path, t, manifestPath);
       tables[name] = {
         table: name,
         path,
@@ -168,35 +176,57 @@ export async function loadSnapshot(
         columns: t.columns,
         message: null,
       };
+      for (const [column, n] of Object.entries(t.unreadable_values ?? {})) {
+        notes.push(`${name}.${column}: ${n} unreadable value(s) are NULL in the snapshot`);
+      }
       continue;
     }
-    let fallback: SnapshotTable | undefined;
-    for (const d of older) {
-      const f = join(inputDir, `${name}.${d}.parquet`);
-      if (await exists(f)) {
-        fallback = {
-          table: name,
-          path: f,
-          date: d,
-          status: "ok",
-          rows: -1,
-          columns: [],
-          message: t.message,
-        };
-        notes.push(`${name}: ${t.status} on ${date}; using the snapshot of ${d}`);
-        break;
-      }
+    if (t.status === "permission_denied") {
+      notes.push(
+        `${name}: absent (not visible to the fetch account: absent at the source or not granted)`,
+      );
+    } else if (t.status !== "missing") {
+      throw new Error(
+        `Cannot load "${name}" from "${manifestPath}": its fetch failed (${t.status}: ${t.message}); expected a whole snapshot (fetch again)`,
+      );
+    } else {
+      notes.push(`${name}: absent (does not exist at the source)`);
     }
-    tables[name] = fallback ??
-      {
-        table: name,
-        path: null,
-        date: null,
-        status: t.status,
-        rows: 0,
-        columns: [],
-        message: t.message,
-      };
+    tables[name] = {
+      table: name,
+      path: null,
+      date: null,
+      status: t.status,
+      rows: 0,
+      columns: [],
+      message: t.message,
+    };
   }
   return { inputDir, date, asOf: manifest.as_of, manifest, manifestPath, tables, notes };
+}
+
+/** Checks a listed file against its manifest entry: exists, same size, same SHA-256. */
+async function verifyFile(path: string, t: ManifestTable, manifestPath: string): Promise<void> {
+  const hint = (await pendingCommit(join(path, "..")))
+    ? " (a fetch was killed while committing: run the fetch again to complete it)"
+    : " (a mixed or damaged snapshot: run the fetch again)";
+  let size: number;
+  try {
+    size = (await Deno.stat(path)).size;
+  } catch {
+    throw new Error(
+      `Cannot load "${path}": manifest "${manifestPath}" lists it, but it does not exist${hint}`,
+    );
+  }
+  if (!t.sha256) return; // a manifest of an earlier version: existence only
+  if (size !== t.bytes) {
+    throw new Error(
+      `Cannot load "${path}": expected ${t.bytes} bytes as manifest "${manifestPath}" says, found ${size}${hint}`,
+    );
+  }
+  if ((await fileDigest(path)) !== t.sha256) {
+    throw new Error(
+      `Cannot load "${path}": its SHA-256 differs from manifest "${manifestPath}"${hint}`,
+    );
+  }
 }

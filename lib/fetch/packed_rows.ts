@@ -26,7 +26,7 @@
  * @module
  */
 import { sqlLiteral } from "../db/duckdb.ts";
-import { quoteIdent } from "../registry.ts";
+import { catalogIdent } from "./select_sql.ts";
 
 /** Bytes of packed rows per chunk file (a row larger than this gets a chunk of its own). */
 export const CHUNK_BYTES = 2 ** 20;
@@ -278,6 +278,8 @@ export interface PackedColumn {
 /**
  * The `SELECT` that reads packed chunk files back as rows of `columns` (present columns in
  * order, one field each; absent columns as typed NULLs), each value cast from text to its type.
+ * With `tolerant`, a value that cannot be read as its type is NULL (`TRY_CAST`) instead of failing
+ * the statement: {@linkcode unreadableSql} counts those.
  *
  * @example
  * ```ts
@@ -291,20 +293,74 @@ export interface PackedColumn {
  * match(sql, /read_text\(\['\/in\/a\.rows'\]\)/);
  * ```
  */
-export function unpackSelect(columns: readonly PackedColumn[], files: readonly string[]): string {
-  let i = 0;
-  const select = columns.map((c) => {
-    const name = quoteIdent(c.name, "duckdb");
+export function unpackSelect(
+  columns: readonly PackedColumn[],
+  files: readonly string[],
+  options: { tolerant?: boolean } = {},
+): string {
+  const cast = options.tolerant ? "TRY_CAST" : "CAST";
+  const select = columns.map((c, i) => {
+    const name = catalogIdent(c.name, "duckdb");
     if (!c.present) return `CAST(NULL AS ${c.type}) AS ${name}`;
-    i++;
-    const f = `l[${i}]`;
-    const text = `CASE WHEN ${f} = chr(26) THEN NULL WHEN e THEN ${unescapeSql(f)} ELSE ${f} END`;
-    return c.type === "VARCHAR" ? `${text} AS ${name}` : `CAST(${text} AS ${c.type}) AS ${name}`;
+    const text = textField(columns, i);
+    return c.type === "VARCHAR" ? `${text} AS ${name}` : `${cast}(${text} AS ${c.type}) AS ${name}`;
   });
-  const from = files.length === 0
+  return `SELECT ${select.join(", ")} FROM ${unpackFrom(files)}`;
+}
+
+/** The text of present column `i` (NULL for the NULL marker, unescaped where needed). */
+function textField(columns: readonly PackedColumn[], i: number): string {
+  const f = `l[${columns.slice(0, i + 1).filter((c) => c.present).length}]`;
+  return `CASE WHEN ${f} = chr(26) THEN NULL WHEN e THEN ${unescapeSql(f)} ELSE ${f} END`;
+}
+
+function unpackFrom(files: readonly string[]): string {
+  return files.length === 0
     ? "(SELECT CAST(NULL AS VARCHAR[]) AS l, false AS e) WHERE false"
     : `(SELECT string_split(r, chr(31)) AS l, contains(r, chr(27)) AS e FROM (SELECT unnest(string_split(content, chr(30))) AS r FROM read_text([${
       files.map(sqlLiteral).join(", ")
     }])))`;
-  return `SELECT ${select.join(", ")} FROM ${from}`;
+}
+
+/**
+ * The query that finds, per typed column, the values of packed chunk files that cannot be read as
+ * the column's type: one row per such column with `name`, `n` (how many), `key` (the smallest
+ * value of the `key` column among those rows, as text, or NULL) and `value` (one such value).
+ *
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { unreadableSql } from "./packed_rows.ts";
+ * const sql = unreadableSql([
+ *   { name: "id", type: "INTEGER", present: true },
+ *   { name: "at", type: "TIMESTAMP", present: true },
+ * ], ["/in/a.rows"], "id");
+ * match(sql, /TRY_CAST\(t2 AS TIMESTAMP\) IS NULL/);
+ * ```
+ */
+export function unreadableSql(
+  columns: readonly PackedColumn[],
+  files: readonly string[],
+  key: string | null,
+): string {
+  const texts = columns.map((c, i) => c.present ? `${textField(columns, i)} AS t${i + 1}` : null)
+    .filter((x) => x !== null);
+  const k = key ? columns.findIndex((c) => c.name === key && c.present) : -1;
+  const keyText = k >= 0 ? `t${k + 1}` : "NULL";
+  const checks = columns.flatMap((c, i) => {
+    if (!c.present || c.type === "VARCHAR") return [];
+    const t = `t${i + 1}`;
+    const bad = `${t} IS NOT NULL AND TRY_CAST(${t} AS ${c.type}) IS NULL`;
+    return [
+      `SELECT ${
+        sqlLiteral(c.name)
+      } AS name, count(*) AS n, min(${keyText}) AS key, min(${t}) AS value FROM rows WHERE ${bad}`,
+    ];
+  });
+  if (checks.length === 0) {
+    return "SELECT NULL AS name, 0 AS n, NULL AS key, NULL AS value WHERE false";
+  }
+  return `WITH rows AS (SELECT ${texts.join(", ")} FROM ${unpackFrom(files)}) SELECT * FROM (${
+    checks.join(" UNION ALL ")
+  }) WHERE n > 0 ORDER BY name`;
 }

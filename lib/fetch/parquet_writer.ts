@@ -1,24 +1,15 @@
 /**
  * Writes fetched tables to parquet with bounded memory.
  *
- * Rows from a server are handed over one by one as the driver parses them, or as raw MySQL row
- * packets. Each row is packed as text ({@linkcode PackedBuffer}, `packed_rows.ts`) into chunk
- * files of about 1 MiB (temporary files beside the snapshots); once a part holds about
- * `batchBytes`, DuckDB reads its chunks back, casts each value to its column's type and writes a
- * parquet part on a background thread while rows keep coming. `finish` renames a single part
- * into place, or merges several; the final rename is atomic ({@linkcode atomicWrite}), so a reader
- * never sees half a file, an interrupted run leaves no parquet behind, and a rerun replaces files
- * whole. Memory holds one chunk and DuckDB's streaming buffers, whatever the table size; the disk
- * holds the chunks of at most two parts.
+ * Rows (parsed values or raw MySQL row packets) are packed as text (`packed_rows.ts`) into chunk
+ * files of about 1 MiB; once a part holds about `batchBytes`, DuckDB casts it and writes a parquet
+ * part in the background. `finish` renames or merges the parts into place atomically. Memory holds
+ * one chunk; the disk the chunks of at most two parts (decision 0009).
  *
- * Every value reaches DuckDB as text and is cast to the column's parquet type, so the cast is
- * exact:
- * - TIMESTAMP and DATE arrive as text (`YYYY-MM-DD HH:MM:SS[.ffffff]`): no zone shift, microseconds
- *   survive; a zero date (`0000-00-00...`) becomes NULL and is counted per column.
- * - DECIMAL and BIGINT arrive as text or bigint; floats as numbers (shortest round-trip text) or
- *   the server's text; non-finite floats as `NaN` / `Infinity`.
- * - BOOLEAN accepts booleans and 0/1 (MySQL's TINYINT(1)).
- * - Text accepts strings, byte arrays (decoded as UTF-8) and objects (as JSON).
+ * Every value reaches DuckDB as text and is cast to its parquet type exactly: dates without zone
+ * shift (zero dates NULL and counted), DECIMAL/BIGINT as text, floats as shortest round-trip text,
+ * BOOLEAN from 0/1, text from strings, bytes (UTF-8) or objects (JSON). A value that cannot be cast
+ * is NULL and counted per column (`unreadable`).
  *
  * @module
  */
@@ -26,7 +17,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
 import { Duck, sqlLiteral } from "../db/duckdb.ts";
 import { atomicWrite, tempPathFor } from "../fs.ts";
-import { PackedBuffer, unpackSelect } from "./packed_rows.ts";
+import { PackedBuffer, unpackSelect, unreadableSql } from "./packed_rows.ts";
 
 export { valueText } from "./packed_rows.ts";
 
@@ -45,6 +36,10 @@ export interface WriteResult {
   bytes: number;
   /** Zero dates turned to NULL, per column (only columns that had any). */
   zeroDates: Record<string, number>;
+  /** Values that could not be read as their column's type, NULL in the file, per column. */
+  unreadable: Record<string, number>;
+  /** One such value per column and the smallest key of its rows (when the table has a key). */
+  unreadableSamples: Record<string, { key: string | null; value: string }>;
 }
 
 /** Part conversions that run at once (each on one DuckDB thread, beside the JS thread). */
@@ -91,6 +86,9 @@ export class TableSink {
   readonly #present: readonly WriterColumn[];
   readonly #packed: PackedBuffer;
   readonly #batchBytes: number;
+  readonly #key: string | null;
+  readonly #unreadable: Record<string, number> = {};
+  readonly #samples: Record<string, { key: string | null; value: string }> = {};
   readonly #parts: string[] = [];
   readonly #chunks = new Set<string>();
   #part: Part = { chunks: [], rows: 0, bytes: 0 };
@@ -102,8 +100,14 @@ export class TableSink {
   #done = false;
 
   /** @internal */
-  constructor(writer: ParquetWriter, columns: readonly WriterColumn[], batchBytes: number) {
+  constructor(
+    writer: ParquetWriter,
+    columns: readonly WriterColumn[],
+    batchBytes: number,
+    key: string | null = null,
+  ) {
     this.#writer = writer;
+    this.#key = key;
     this.#columns = columns;
     this.#present = columns.filter((c) => c.present);
     this.#packed = new PackedBuffer(
@@ -228,7 +232,13 @@ export class TableSink {
         const n = this.#packed.zeroDates[i];
         if (n > 0) zeroDates[c.name] = n;
       });
-      return { rows, bytes: (await Deno.stat(path)).size, zeroDates };
+      return {
+        rows,
+        bytes: (await Deno.stat(path)).size,
+        zeroDates,
+        unreadable: { ...this.#unreadable },
+        unreadableSamples: { ...this.#samples },
+      };
     } finally {
       await this.#cleanup();
     }
@@ -259,7 +269,29 @@ export class TableSink {
     });
     this.#pending = this.#pending.then(async () => {
       try {
-        if (this.#failure === null) await this.#writer.runConverting(sql);
+        if (this.#failure === null) {
+          try {
+            await this.#writer.runConverting(sql);
+          } catch (e) {
+            // Bad values are rows, not tables: find the values that cannot be read as their
+            // column's type, count them, and convert again with those values as NULL.
+            if (this.#writer.halted) throw e;
+            const bad = await this.#writer.unreadable(
+              unreadableSql(this.#columns, part.chunks, this.#key),
+            );
+            if (bad.length === 0) throw e;
+            for (const b of bad) {
+              this.#unreadable[b.name] = (this.#unreadable[b.name] ?? 0) + b.n;
+              this.#samples[b.name] ??= { key: b.key, value: b.value };
+            }
+            await this.#writer.runConverting(
+              convertSql(this.#columns, part.chunks, parquet, {
+                rowBytes: part.rows > 0 ? part.bytes / part.rows : 1,
+                tolerant: true,
+              }),
+            );
+          }
+        }
       } catch (e) {
         this.#failure ??= e;
       } finally {
@@ -293,11 +325,11 @@ export function convertSql(
   columns: readonly WriterColumn[],
   chunks: readonly string[],
   parquetPath: string,
-  sizes: { rowBytes: number },
+  sizes: { rowBytes: number; tolerant?: boolean },
 ): string {
-  return `COPY (${unpackSelect(columns, chunks)}) TO ${sqlLiteral(parquetPath)} (${
-    parquetOptions(sizes.rowBytes)
-  })`;
+  return `COPY (${unpackSelect(columns, chunks, { tolerant: sizes.tolerant })}) TO ${
+    sqlLiteral(parquetPath)
+  } (${parquetOptions(sizes.rowBytes)})`;
 }
 
 /**
@@ -330,6 +362,7 @@ export class ParquetWriter implements AsyncDisposable {
   readonly #waiting: (() => void)[] = [];
   readonly #active = new Set<DuckDBConnection>();
   #halted = false;
+  #closed = false;
   #chunkSeq = 0;
 
   private constructor(duck: Duck, dir: string, spill: string, batchBytes: number) {
@@ -362,9 +395,31 @@ export class ParquetWriter implements AsyncDisposable {
     return writer;
   }
 
-  /** Starts a table. */
-  begin(columns: readonly WriterColumn[]): Promise<TableSink> {
-    return Promise.resolve(new TableSink(this, columns, this.#batchBytes));
+  /** Starts a table; `key` names the column that identifies a row in messages. */
+  begin(
+    columns: readonly WriterColumn[],
+    options: { key?: string | null } = {},
+  ): Promise<TableSink> {
+    return Promise.resolve(new TableSink(this, columns, this.#batchBytes, options.key ?? null));
+  }
+
+  /** @internal Runs an {@linkcode unreadableSql} query on a connection of its own. */
+  async unreadable(
+    sql: string,
+  ): Promise<{ name: string; n: number; key: string | null; value: string }[]> {
+    const conn = await this.duck.instance.connect();
+    try {
+      const reader = await conn.runAndReadAll(sql);
+      return (reader.getRowObjectsJS() as {
+        name: string;
+        n: bigint;
+        key: string | null;
+        value: string;
+      }[])
+        .map((r) => ({ name: r.name, n: Number(r.n), key: r.key, value: r.value }));
+    } finally {
+      conn.closeSync();
+    }
   }
 
   /** @internal A new chunk file's temporary path in the snapshot directory. */
@@ -459,6 +514,8 @@ export class ParquetWriter implements AsyncDisposable {
 
   /** Closes DuckDB and removes its spill folder. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     while (this.#converting > 0 || this.#running > 0) {
       await new Promise<void>((r) => this.#waiting.push(r));
     }

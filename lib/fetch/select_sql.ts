@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { quoteIdent } from "../registry.ts";
 import type { TablePlan } from "./plan.ts";
 
 /**
@@ -29,7 +28,7 @@ import type { TablePlan } from "./plan.ts";
  * ```
  */
 export function selectSql(plan: TablePlan, dialect: "mysql" | "postgres" | "duckdb"): string {
-  const q = (n: string) => quoteIdent(n, dialect);
+  const q = (n: string) => catalogIdent(n, dialect);
   const cols = plan.columns.filter((c) => c.present).map((c) => {
     if (dialect !== "postgres") return q(c.name);
     return postgresExpr(q(c.name), c.type, c.sourceType ?? "");
@@ -48,4 +47,28 @@ function postgresExpr(col: string, type: string, sourceType: string): string {
   if (type === "TIMESTAMP" || type === "DATE" || type.startsWith("DECIMAL")) return `${col}::text`;
   if (type === "VARCHAR" && !PG_TEXT.test(st)) return `${col}::text`;
   return col;
+}
+
+/**
+ * Quotes a name the source's catalog reported (a legacy column such as `node name`): any printable
+ * name, the quote character doubled. Registry names pass unchanged in form; control characters are
+ * refused.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { catalogIdent } from "./select_sql.ts";
+ * equal(catalogIdent("node name", "mysql"), "`node name`");
+ * equal(catalogIdent('a"b', "postgres"), '"a""b"');
+ * ```
+ */
+export function catalogIdent(name: string, dialect: "mysql" | "postgres" | "duckdb"): string {
+  // deno-lint-ignore no-control-regex
+  if (name === "" || /[\x00-\x1f]/.test(name)) {
+    throw new Error(
+      `Cannot quote column name ${JSON.stringify(name)}: expected printable characters`,
+    );
+  }
+  const quote = dialect === "mysql" ? "`" : '"';
+  return `${quote}${name.split(quote).join(quote + quote)}${quote}`;
 }

@@ -152,3 +152,17 @@ export async function assertSnapshotEqualsSource(
   }
   return tables.length;
 }
+
+/** Every entry of a directory (hidden ones too): a file's SHA-256, `dir` for a directory. */
+export async function dirBytes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isFile) {
+      out[e.name] = "dir";
+      continue;
+    }
+    const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(join(dir, e.name)));
+    out[e.name] = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  return out;
+}

@@ -7,6 +7,7 @@ import { REGISTRY } from "../../lib/registry.ts";
 import { demoSite, portOpen, skipUnless } from "../_helpers.ts";
 import {
   assertSnapshotEqualsSource,
+  dirBytes,
   dropMysqlSite,
   mysqlRoot,
   quietProgress,
@@ -17,7 +18,6 @@ import {
 } from "./_fetch_helpers.ts";
 
 const ignore = skipUnless(await portOpen(3306), "MariaDB at 127.0.0.1:3306");
-const today = () => new Date().toISOString().slice(0, 10);
 
 /** Loads the small demo site under a unique prefix; `fn` gets its db_uris and a temp dir. */
 async function withLoadedSite(
@@ -65,7 +65,11 @@ Deno.test({
         equal(r.code, 0, r.stderr);
         match(r.stdout, /fetch site=t as_of=\S+ tables_ok=17\/18 rows=\d+/);
         match(r.stderr, /^fetch site=t table=nova\.instances status=ok rows=\d+ seconds=/m);
-        const manifest = await readManifest(join(dir, "in"), today());
+        // The demo loaded into MariaDB is a restored dump: as_of is its newest record (the demo's
+        // as_of is 2026-06-01T00:00:00), not the server clock, with one warning line.
+        match(r.stdout, /as_of=2026-05-31T\S+ .*as_of_source="newest record \(/);
+        equal(r.stderr.split("\n").filter((l) => l.startsWith("warning: as_of is ")).length, 1);
+        const manifest = await readManifest(join(dir, "in"), "2026-05-31");
         equal(await assertSnapshotEqualsSource(join(dir, "in"), manifest, source), 17);
         equal(manifest.tables["blazar.extra_capabilities"].status, "missing");
         match(manifest.as_of, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
@@ -207,13 +211,21 @@ Deno.test({
 });
 
 Deno.test({
-  name: "fetch reports a missing table and a forbidden table, and still fetches the others",
+  name:
+    "fetch: an account that lost SELECT fails and keeps the previous snapshot byte for byte; a first fetch records an invisible table as absent",
   ignore,
   fn: () =>
     withLoadedSite(async ({ prefix, dbUris, dir }) => {
       const user = uniqueName("ledger_limited");
       const root = await mysqlRoot();
       try {
+        // A good snapshot first (root).
+        const inDir = join(dir, "in");
+        const good = await fetchSite(siteFromUris(dbUris, inDir).site, {
+          progress: quietProgress().progress,
+        });
+        deepEqual(good.failures, []);
+        const before = await dirBytes(inDir);
         await root.query(`CREATE USER ?@'%' IDENTIFIED BY 'limited-pw'`, [user]);
         for (const spec of REGISTRY) {
           if (spec.schema === "nova" && spec.table === "instances") continue;
@@ -227,28 +239,42 @@ Deno.test({
         const uris = Object.fromEntries(
           Object.entries(dbUris).map(([k, v]) => [k, v.replace("root@", `${user}:limited-pw@`)]),
         );
-        const { site, yaml } = siteFromUris(uris, join(dir, "in"));
-        const r = await fetchSite(site, { progress: quietProgress().progress });
-        const t = r.manifest!.tables;
-        equal(t["nova.instances"].status, "permission_denied");
-        match(t["nova.instances"].message!, /denied/i);
-        equal(t["blazar.leases"].status, "missing");
-        equal(t["nova.instance_actions"].status, "ok");
-        ok(t["nova.instance_actions"].rows > 0);
-        // Optional tables: reported, not fatal (this era has no blazar.extra_capabilities, which
-        // a restricted MySQL user cannot tell from a forbidden table).
-        deepEqual(r.failures, []);
-        equal(t["blazar.extra_capabilities"].status, "permission_denied");
-        ok(!JSON.stringify(r).includes("limited-pw"));
+        const { site, yaml } = siteFromUris(uris, inDir);
+        const warnings: string[] = [];
+        const r = await fetchSite(site, {
+          progress: quietProgress().progress,
+          warn: (l) => warnings.push(l),
+        });
+        // The same-day re-fetch lost nova.instances: it fails and commits nothing.
+        equal(r.manifest, null);
+        equal(r.failures.length, 1);
+        match(r.failures[0], /^Cannot fetch "nova\.instances" .*denied.*\(permission_denied\)$/);
+        deepEqual(await dirBytes(inDir), before);
         await Deno.writeTextFile(join(dir, "sites.yaml"), yaml);
         const cli = await runFetchCli(join(dir, "sites.yaml"), "t");
-        equal(cli.code, 0, cli.stderr);
-        match(
-          cli.stderr,
-          /^fetch site=t table=nova\.instances status=permission_denied rows=0 .*message=".*denied/m,
-        );
+        equal(cli.code, 1, cli.stderr);
+        match(cli.stderr, /^error: Cannot fetch "nova\.instances" /m);
         match(cli.stderr, /^fetch site=t table=blazar\.leases status=missing rows=0 /m);
         ok(!(cli.stdout + cli.stderr).includes("limited-pw"));
+        deepEqual(await dirBytes(inDir), before);
+        const snap = await loadSnapshot(inDir);
+        equal(snap.tables["nova.instances"].rows, good.manifest!.tables["nova.instances"].rows);
+
+        // A first fetch into a new directory: a table the account cannot see is absent, said so.
+        const fresh = await fetchSite(siteFromUris(uris, join(dir, "fresh")).site, {
+          progress: quietProgress().progress,
+          warn: (l) => warnings.push(l),
+        });
+        deepEqual(fresh.failures, []);
+        const t = fresh.manifest!.tables;
+        equal(t["nova.instances"].status, "permission_denied");
+        equal(t["blazar.leases"].status, "missing");
+        equal(t["nova.instance_actions"].status, "ok");
+        ok(warnings.some((w) => /^nova\.instances: not visible to the fetch account/.test(w)));
+        const loaded = await loadSnapshot(join(dir, "fresh"));
+        ok(loaded.notes.some((n) => /^nova\.instances: absent \(not visible/.test(n)));
+        ok(loaded.notes.some((n) => n === "blazar.leases: absent (does not exist at the source)"));
+        ok(!JSON.stringify(fresh).includes("limited-pw"));
       } finally {
         await root.query(`DROP USER IF EXISTS ?@'%'`, [user]);
         await root.end();

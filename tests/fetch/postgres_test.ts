@@ -15,7 +15,6 @@ import {
 } from "./_fetch_helpers.ts";
 
 const ignore = skipUnless(await portOpen(5432), "PostgreSQL at 127.0.0.1:5432");
-const today = () => new Date().toISOString().slice(0, 10);
 
 Deno.test({
   name:
@@ -33,8 +32,11 @@ Deno.test({
       await Deno.writeTextFile(join(dir, "sites.yaml"), yaml);
       const r = await runFetchCli(join(dir, "sites.yaml"), "t", { TZ: "America/Chicago" });
       equal(r.code, 0, r.stderr);
-      const manifest = await readManifest(join(dir, "in"), today());
-      equal(manifest.as_of_source, "server clock (now() at time zone 'utc')");
+      // A restored dump: as_of is the newest record (DESIGN §5), with one warning line.
+      const manifest = await readManifest(join(dir, "in"), "2026-05-31");
+      match(manifest.as_of_source, /^newest record \(/);
+      match(manifest.as_of, /^2026-05-31T/);
+      equal(r.stderr.split("\n").filter((l) => /^warning: as_of is 2026-05-31T/.test(l)).length, 1);
       equal(
         await assertSnapshotEqualsSource(join(dir, "in"), manifest, join(siteDir, "source.duckdb")),
         17,
@@ -48,7 +50,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "fetch from PostgreSQL honours ?schema= and reports a forbidden table",
+  name:
+    "fetch from PostgreSQL honours ?schema=; a forbidden table fails the fetch, a missing one is absent",
   ignore,
   fn: async () => {
     const database = uniqueName();
@@ -81,11 +84,20 @@ Deno.test({
       }
       const uri = `postgres://${role}:any@127.0.0.1:5432/${database}?schema=bz`;
       const { site } = siteFromUris({ blazar: uri }, dir);
+      // A table that exists but cannot be read is an error, not an absence: nothing is committed.
+      const denied = await fetchSite(site, { progress: quietProgress().progress });
+      equal(denied.manifest, null);
+      equal(denied.failures.length, 1);
+      match(denied.failures[0], /^Cannot fetch "blazar\.computehosts" .*\(permission_denied\)$/);
+      deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+      const owner = postgres({ host: "127.0.0.1", user: "postgres", database, onnotice: () => {} });
+      await owner.unsafe(`DROP TABLE bz.computehosts`);
+      await owner.end();
       const r = await fetchSite(site, { progress: quietProgress().progress });
       const t = r.manifest!.tables;
       equal(t["blazar.leases"].status, "ok");
       deepEqual(t["blazar.leases"].absent_columns, ["deleted", "deleted_at"]);
-      equal(t["blazar.computehosts"].status, "permission_denied");
+      equal(t["blazar.computehosts"].status, "missing");
       equal(t["blazar.reservations"].status, "missing");
       equal(t["nova.instances"].status, "missing");
       match(t["nova.instances"].message!, /schema "nova" has no URI/);

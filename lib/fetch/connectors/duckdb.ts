@@ -14,6 +14,7 @@ import { quoteIdent } from "../../registry.ts";
 import { errorText, FetchError } from "../errors.ts";
 import type { ParquetWriter, WriteResult } from "../parquet_writer.ts";
 import type { SourceColumn, TablePlan } from "../plan.ts";
+import { catalogIdent } from "../select_sql.ts";
 import type { Connector, ReadTable } from "./types.ts";
 
 let attached = 0;
@@ -39,10 +40,11 @@ let attached = 0;
  */
 export function copySelectSql(catalog: string, plan: TablePlan): string {
   const q = (n: string) => quoteIdent(n, "duckdb");
+  const c_ = (n: string) => catalogIdent(n, "duckdb");
   const cols = plan.columns.map((c) =>
     c.present
-      ? `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`
-      : `CAST(NULL AS ${c.type}) AS ${q(c.name)}`
+      ? `CAST(${c_(c.name)} AS ${c.type}) AS ${c_(c.name)}`
+      : `CAST(NULL AS ${c.type}) AS ${c_(c.name)}`
   );
   const order = plan.orderBy ? ` ORDER BY ${q(plan.orderBy)}` : "";
   return `SELECT ${cols.join(", ")} FROM ${q(catalog)}.${q(plan.namespace)}.${
@@ -122,10 +124,14 @@ export class DuckdbConnector implements Connector {
       finish: async (path: string): Promise<WriteResult> => {
         const r = await writer.copyQuery(select, path);
         onRows(r.rows);
-        return { ...r, zeroDates: {} };
+        return { ...r, zeroDates: {}, unreadable: {}, unreadableSamples: {} };
       },
       abort: () => Promise.resolve(),
     });
+  }
+
+  destroy(): void {
+    // An embedded file does not freeze like a server; statements end with the writer.
   }
 
   async close(): Promise<void> {

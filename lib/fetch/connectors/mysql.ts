@@ -47,8 +47,11 @@ export class MysqlConnector implements Connector {
   readonly #conn: Conn;
   #closed = false;
 
-  private constructor(conn: Conn) {
+  readonly #lost: { fail: ((e: unknown) => void) | null };
+
+  private constructor(conn: Conn, lost: { fail: ((e: unknown) => void) | null }) {
     this.#conn = conn;
+    this.#lost = lost;
   }
 
   /**
@@ -60,10 +63,18 @@ export class MysqlConnector implements Connector {
    * console.log(await c.asOf());
    * ```
    */
-  static async open(uri: string): Promise<MysqlConnector> {
-    const conn = mysql.createConnection(mysqlOptions(parseDbUri(uri)));
+  static async open(
+    uri: string,
+    options: { connectTimeoutS?: number } = {},
+  ): Promise<MysqlConnector> {
+    const conn = mysql.createConnection(
+      mysqlOptions(parseDbUri(uri), {
+        connectTimeoutMs: options.connectTimeoutS ? options.connectTimeoutS * 1000 : undefined,
+      }),
+    );
     // A server that goes away later must fail the current query, not crash the process.
-    conn.on("error", () => {});
+    const lost: { fail: ((e: unknown) => void) | null } = { fail: null };
+    conn.on("error", (e: unknown) => lost.fail?.(e));
     try {
       await new Promise<void>((resolve, reject) =>
         conn.connect((err: unknown) => err ? reject(err) : resolve())
@@ -72,7 +83,7 @@ export class MysqlConnector implements Connector {
       conn.destroy();
       throw new FetchError(errorStatus(e), errorText(e));
     }
-    return new MysqlConnector(conn);
+    return new MysqlConnector(conn, lost);
   }
 
   #query<T>(sql: string, values: unknown[] = []): Promise<T[]> {
@@ -115,10 +126,12 @@ export class MysqlConnector implements Connector {
     writer: ParquetWriter,
     onRows: (rows: number) => void,
   ): Promise<ReadTable> {
-    const table = await writer.begin(plan.columns);
+    const table = await writer.begin(plan.columns, { key: plan.orderBy });
     let failure: unknown = null;
     try {
       await new Promise<void>((resolve, reject) => {
+        // A connection lost mid-stream fails the read at once (the row parser may not hear it).
+        this.#lost.fail = (err) => reject(new FetchError(errorStatus(err), errorText(err)));
         const q = this.#conn.query({ sql: selectSql(plan, "mysql"), rowsAsArray: true });
         let paused = false;
         const added = () => {
@@ -129,6 +142,7 @@ export class MysqlConnector implements Connector {
             this.#conn.pause();
             table.drain().catch((e) => failure ??= e).finally(() => {
               paused = false;
+              onRows(table.rows); // waiting for DuckDB is not a silent server
               this.#conn.resume();
             });
           }
@@ -157,17 +171,31 @@ export class MysqlConnector implements Connector {
       });
       if (failure !== null) throw failure;
     } catch (e) {
+      this.#lost.fail = null;
       await table.abort();
       throw e;
     }
+    this.#lost.fail = null;
     onRows(table.rows);
     return table;
+  }
+
+  destroy(): void {
+    this.#closed = true;
+    this.#conn.destroy();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await new Promise<void>((resolve) => this.#conn.end(() => resolve()));
+    // A connection the server dropped may never call back: give it a moment, then destroy it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#conn.end(() => resolve())),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, 2000)),
+    ]);
+    clearTimeout(timer);
+    this.#conn.destroy();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -19,9 +19,13 @@ import type { Connector } from "./types.ts";
  * await using c = await openConnector("duckdb:var/demo/source.duckdb", writer);
  * ```
  */
-export function openConnector(uri: string, writer: ParquetWriter): Promise<Connector> {
+export function openConnector(
+  uri: string,
+  writer: ParquetWriter,
+  options: { connectTimeoutS?: number } = {},
+): Promise<Connector> {
   const scheme = parseDbUri(uri).scheme;
-  if (scheme === "mysql") return MysqlConnector.open(uri);
-  if (scheme === "postgres") return PostgresConnector.open(uri);
+  if (scheme === "mysql") return MysqlConnector.open(uri, options);
+  if (scheme === "postgres") return PostgresConnector.open(uri, options);
   return DuckdbConnector.open(uri, writer);
 }

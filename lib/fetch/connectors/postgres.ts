@@ -62,8 +62,13 @@ export class PostgresConnector implements Connector {
    * console.log(await c.asOf());
    * ```
    */
-  static async open(uri: string): Promise<PostgresConnector> {
-    const sql = postgres(postgresOptions(parseDbUri(uri)));
+  static async open(
+    uri: string,
+    options: { connectTimeoutS?: number } = {},
+  ): Promise<PostgresConnector> {
+    const sql = postgres(
+      postgresOptions(parseDbUri(uri), { connectTimeoutS: options.connectTimeoutS }),
+    );
     try {
       await sql.unsafe("SELECT 1");
     } catch (e) {
@@ -104,7 +109,7 @@ export class PostgresConnector implements Connector {
     writer: ParquetWriter,
     onRows: (rows: number) => void,
   ): Promise<ReadTable> {
-    const table = await writer.begin(plan.columns);
+    const table = await writer.begin(plan.columns, { key: plan.orderBy });
     try {
       const cursor = this.#sql.unsafe(selectSql(plan, "postgres")).values().cursor(BATCH);
       for await (const rows of cursor) {
@@ -118,6 +123,11 @@ export class PostgresConnector implements Connector {
       throw new FetchError(errorStatus(e), errorText(e));
     }
     return table;
+  }
+
+  destroy(): void {
+    this.#closed = true;
+    this.#sql.end({ timeout: 0 }).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -31,4 +31,9 @@ export interface Connector extends AsyncDisposable {
    */
   read(plan: TablePlan, writer: ParquetWriter, onRows: (rows: number) => void): Promise<ReadTable>;
   close(): Promise<void>;
+  /**
+   * Drops the connection at once (a statement that timed out): its pending statement fails and
+   * the connector is unusable afterwards.
+   */
+  destroy(): void;
 }
