@@ -7,7 +7,8 @@
  * @module
  */
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "./db/duckdb.ts";
+import { Duck } from "./db/duckdb.ts";
+import { sqlLiteral } from "./sql.ts";
 import type { SiteConfig } from "./config.ts";
 import { loadSnapshot, type Snapshot } from "./fetch/manifest.ts";
 import { atomicWriteText, exists } from "./fs.ts";

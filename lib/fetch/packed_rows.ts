@@ -25,8 +25,7 @@
  *
  * @module
  */
-import { sqlLiteral } from "../db/duckdb.ts";
-import { quoteIdent } from "../registry.ts";
+import { sqlIdent, sqlLiteral } from "../sql.ts";
 
 /** Bytes of packed rows per chunk file (a row larger than this gets a chunk of its own). */
 export const CHUNK_BYTES = 2 ** 20;
@@ -294,7 +293,7 @@ export interface PackedColumn {
 export function unpackSelect(columns: readonly PackedColumn[], files: readonly string[]): string {
   let i = 0;
   const select = columns.map((c) => {
-    const name = quoteIdent(c.name, "duckdb");
+    const name = sqlIdent(c.name, "duckdb");
     if (!c.present) return `CAST(NULL AS ${c.type}) AS ${name}`;
     i++;
     const f = `l[${i}]`;

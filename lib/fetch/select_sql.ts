@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { quoteIdent } from "../registry.ts";
+import { sqlIdent } from "../sql.ts";
 import type { TablePlan } from "./plan.ts";
 
 /**
@@ -29,7 +29,7 @@ import type { TablePlan } from "./plan.ts";
  * ```
  */
 export function selectSql(plan: TablePlan, dialect: "mysql" | "postgres" | "duckdb"): string {
-  const q = (n: string) => quoteIdent(n, dialect);
+  const q = (n: string) => sqlIdent(n, dialect);
   const cols = plan.columns.filter((c) => c.present).map((c) => {
     if (dialect !== "postgres") return q(c.name);
     return postgresExpr(q(c.name), c.type, c.sourceType ?? "");

@@ -20,10 +20,10 @@ import {
   figureHtml,
   formatShort,
   panelLabels,
-  parseUtc,
   resolveOptions,
   standaloneSvg,
 } from "./_shared.ts";
+import { parseUtc } from "../time.ts";
 
 /** One row of `legacy_comparison.parquet`. */
 export interface LegacyComparisonRow {

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import type { AuditSummaryRow } from "../spans/summary.ts";
 import { auditSummary } from "../spans/summary.ts";
 import type { UsageRow } from "./usage_stack.ts";
@@ -116,7 +117,8 @@ function toUsage(r: Record<string, unknown>): UsageRow {
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readUsageDaily } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/usage_daily.parquet`;
@@ -166,7 +168,8 @@ export const ALL_NODE_TYPES = "all node types";
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readUsageSteps } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/usage.parquet`;
@@ -210,7 +213,8 @@ export async function readUsageSteps(path: string, filter: UsageFilter = {}): Pr
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readHours } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/hours.parquet`;
@@ -273,7 +277,8 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readLegacyComparison } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/legacy_comparison.parquet`;
@@ -322,7 +327,8 @@ export async function readLegacyComparison(
  * @example
  * ```ts
  * import { equal } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readLegacyRanking } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/legacy_ranking.parquet`;
@@ -373,7 +379,8 @@ export async function readLegacyRanking(
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readAuditSummary } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/audit.parquet`;
@@ -419,7 +426,8 @@ export interface SpanFilter {
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readSpans } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/spans.parquet`;

@@ -35,9 +35,9 @@ import {
   type LegendItem,
   oneOf,
   panelLabels,
-  parseUtc,
   resolveOptions,
 } from "./_shared.ts";
+import { parseUtc } from "../time.ts";
 
 /** One row of `usage_daily.parquet` (or `usage.parquet`), as the readers of `read.ts` give it. */
 export interface UsageRow {

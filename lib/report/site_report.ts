@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import type { SiteConfig } from "../config.ts";
 import { atomicWriteText, exists } from "../fs.ts";
+import { utcMs } from "../time.ts";
 import { OUTPUT_FILES, type RunRecord } from "../pipeline.ts";
 import { LEAF_METRICS, type Resource, RESOURCES } from "../metrics.ts";
 import {
@@ -214,7 +215,7 @@ function badges(input: SiteReportInput): RawHtml {
  * ```
  */
 export function chartBucket(window: { start: string; end: string }): "day" | "week" | "month" {
-  const days = (Date.parse(`${window.end}Z`) - Date.parse(`${window.start}Z`)) / 86_400_000;
+  const days = (utcMs(window.end) - utcMs(window.start)) / 86_400_000;
   return days <= 400 ? "day" : days <= 6 * 366 ? "week" : "month";
 }
 
