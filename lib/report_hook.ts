@@ -7,7 +7,8 @@ import type { SiteConfig, SitesConfig } from "./config.ts";
 import { writeSiteReport } from "./report/site_report.ts";
 
 /**
- * Writes the site's report.html and returns its path.
+ * Writes the site's report.html and returns its path (the report stage always runs: a failure
+ * throws).
  *
  * @example
  * ```ts ignore
@@ -18,7 +19,7 @@ export async function writeSiteReportIfAvailable(
   _config: SitesConfig,
   site: SiteConfig,
   log: (line: string) => void,
-): Promise<string | null> {
+): Promise<string> {
   const t0 = performance.now();
   log("report ...");
   const path = await writeSiteReport(site);

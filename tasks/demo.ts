@@ -43,5 +43,5 @@ await runMain(async () => {
   const report = await writeSiteReportIfAvailable(config, site, say);
   console.log(`demo site "${site.siteName}" (as_of ${run.as_of}) done in ${elapsed()}`);
   console.log(`outputs: ${site.outputDir}`);
-  console.log(report ? `report: ${report}` : "report: the report stage is not built yet");
+  console.log(`report: ${report}`);
 });

@@ -45,5 +45,5 @@ await runMain(async () => {
   for (const n of run.notes) console.error(`note: ${n}`);
   const report = await writeSiteReportIfAvailable(config, site, log);
   console.log(`outputs: ${site.outputDir}`);
-  if (report) console.log(`report: ${report}`);
+  console.log(`report: ${report}`);
 });
