@@ -1,23 +1,17 @@
 /**
- * Shared entry point of the command-line tasks: one clear line on stderr and a non-zero exit on
- * failure, never a stack trace for an expected error.
+ * Shared entry point of the command-line tasks: any error, expected or not, ends the task with
+ * one line on stderr (the first line of its message) and exit status 1; the stack trace only
+ * with `LEDGER_DEBUG=1`.
  *
  * @module
  */
 import { loadSitesConfig, type SitesConfig } from "./config.ts";
 import { parseDate } from "./params.ts";
 
-/** Errors whose message is the whole story (bad input, missing table, violated invariant). */
-export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UserError";
-  }
-}
-
 /**
- * Runs a task's main function; on error prints one line to stderr and exits with status 1.
- * Set `LEDGER_DEBUG=1` to see the stack as well.
+ * Runs a task's main function; on any error (a bad flag, a missing table, a violated invariant
+ * or a bug alike: errors carry no class that tells them apart) prints the first line of its
+ * message to stderr and exits with status 1. Set `LEDGER_DEBUG=1` to see the stack as well.
  *
  * @example
  * ```ts ignore

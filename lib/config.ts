@@ -135,7 +135,6 @@ function fetchKeys(
   return out;
 }
 
-
 function parseMaintenance(ctx: Ctx, node: YamlNode | null, what: string): MaintenanceMapping {
   const items = entries(ctx, node, what);
   const layoutItem = items.find(([k]) => k === "layout");

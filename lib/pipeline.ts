@@ -8,14 +8,16 @@
  * @module
  */
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "./db/duckdb.ts";
+import { Duck } from "./db/duckdb.ts";
+import { sqlLiteral } from "./sql.ts";
 import type { SiteConfig } from "./config.ts";
 import { loadSnapshot, type Snapshot } from "./fetch/manifest.ts";
 import { atomicWriteText, exists } from "./fs.ts";
 import { buildSpans, type SpansResult, writeSpansOutputs } from "./spans/build.ts";
 import type { SpanRules } from "./spans/context.ts";
 import { describeViolations } from "./spans/invariants.ts";
-import { buildLedger, type LedgerChecks, usOf, writeLedgerOutputs } from "./ledger/build.ts";
+import { buildLedger, type LedgerChecks, writeLedgerOutputs } from "./ledger/build.ts";
+import { utcUs } from "./time.ts";
 import { buildLegacyComparison, type LegacyResult } from "./legacy/build.ts";
 import { OUTPUT_FILES } from "./outputs/files.ts";
 import {
@@ -216,7 +218,7 @@ export function checkWindow(window: { start?: string; end?: string }): void {
       throw new Error(`Cannot run the pipeline: expected --${k} a date YYYY-MM-DD, found "${v}"`);
     }
   }
-  if (window.start && window.end && usOf(window.end) <= usOf(window.start)) {
+  if (window.start && window.end && utcUs(window.end) <= utcUs(window.start)) {
     throw new Error(
       `Cannot run the pipeline: expected --end after --start, found [${window.start}, ${window.end})`,
     );

@@ -42,7 +42,9 @@ await runMain(async () => {
   // Only a command that connects resolves the sites' ${VAR} secrets.
   const sites: SiteConfig[] = (values.site
     ? [selectSite(config, parseSiteKey("--site", values.site))]
-    : [...config.sites.values()]).map((s) => requireSecrets(s));
+    : [...config.sites.values()]).map((s) =>
+      requireSecrets(s)
+    );
 
   // On Ctrl-C: DuckDB stops writing first, then the temporary files are swept and the process
   // exits. Meanwhile the fetch's own outcome (tables failing as interrupted) is ignored.

@@ -6,7 +6,8 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { Duck, sqlLiteral } from "../lib/db/duckdb.ts";
+import { Duck } from "../lib/db/duckdb.ts";
+import { sqlLiteral } from "../lib/sql.ts";
 import { exists } from "../lib/fs.ts";
 import { parseSitesConfig, type SiteConfig, type SitesConfig } from "../lib/config.ts";
 import { fetchSite } from "../lib/fetch/fetch.ts";

@@ -5,9 +5,10 @@
  * @module
  */
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../lib/db/duckdb.ts";
+import { Duck } from "../lib/db/duckdb.ts";
+import { sqlIdent, sqlLiteral } from "../lib/sql.ts";
 import { loadSnapshot, type Snapshot } from "../lib/fetch/manifest.ts";
-import { duckdbType, quoteIdent, tableSpec } from "../lib/registry.ts";
+import { duckdbType, tableSpec } from "../lib/registry.ts";
 
 /** Rows per qualified table name; a table not listed is absent from the snapshot. */
 export type Tables = Record<string, Record<string, unknown>[]>;
@@ -37,7 +38,7 @@ export async function snapshotOf(tables: Tables, asOf = "2026-01-01T00:00:00"): 
       ...cols.map((c) => ({ name: c.name, type: duckdbType(c.type) })),
       ...[...extra].map((name) => ({ name, type: "VARCHAR" })),
     ];
-    const ddl = allCols.map((c) => `${quoteIdent(c.name, "duckdb")} ${c.type}`).join(", ");
+    const ddl = allCols.map((c) => `${sqlIdent(c.name, "duckdb")} ${c.type}`).join(", ");
     await db.run(`CREATE OR REPLACE TABLE t (${ddl})`);
     for (const r of rows) {
       const values = allCols.map((c) => (r[c.name] ?? null) as never);

@@ -6,7 +6,8 @@ import { exists } from "../lib/fs.ts";
 import { demoSnapshot } from "./_demo_snapshot.ts";
 import { snapshotOf } from "./_snapshot.ts";
 import { computeNode } from "./spans/_run.ts";
-import { Duck, sqlLiteral } from "../lib/db/duckdb.ts";
+import { Duck } from "../lib/db/duckdb.ts";
+import { sqlLiteral } from "../lib/sql.ts";
 
 async function demoSiteConfig(inputDir: string, outputDir: string) {
   const config = await loadSitesConfig("etc/sites.yaml", { env: () => undefined });

@@ -7,8 +7,16 @@ import {
   qualifiedName,
   quoteIdent,
   REGISTRY,
+  SCHEMAS,
   tableSpec,
 } from "../lib/registry.ts";
+import { sqlIdent } from "../lib/sql.ts";
+import {
+  BLAZAR_TABLES,
+  CHAMELEON_USAGE_TABLES,
+  NOVA_API_TABLES,
+  NOVA_TABLES,
+} from "../lib/registry/tables.ts";
 
 Deno.test("REGISTRY holds every source table of DESIGN §4 once", () => {
   const names = REGISTRY.map(qualifiedName);
@@ -81,10 +89,16 @@ Deno.test("createTableSql() derives OpenStack-shaped DDL from the registry", () 
   match(duck, /"locked_by" VARCHAR NULL/);
 });
 
-Deno.test("quoteIdent() refuses anything but a plain identifier", () => {
-  equal(quoteIdent("deleted_at", "postgres"), '"deleted_at"');
+Deno.test("quoteIdent() of the registry is lib/sql.ts's sqlIdent(), kept for lib/spans", () => {
+  equal(quoteIdent, sqlIdent);
   throws(() => quoteIdent("x; DROP TABLE y", "mysql"), /Cannot quote identifier "x; DROP TABLE y"/);
-  throws(() => quoteIdent("a`b", "mysql"), /Cannot quote identifier/);
+});
+
+Deno.test("REGISTRY is the per-schema lists in schema order, each holding only its schema", () => {
+  const lists = [NOVA_TABLES, NOVA_API_TABLES, BLAZAR_TABLES, CHAMELEON_USAGE_TABLES];
+  deepEqual(REGISTRY, lists.flat());
+  deepEqual(lists.map((l) => [...new Set(l.map((t) => t.schema))]), SCHEMAS.map((s) => [s]));
+  equal(new Set(REGISTRY.map(qualifiedName)).size, REGISTRY.length);
 });
 
 Deno.test("tableSpec() names an unknown table", () => {

@@ -17,7 +17,8 @@ import { exists } from "../fs.ts";
 import { generateDemoSite } from "../demo/generate.ts";
 import { loadDemoSql } from "../demo/load_sql.ts";
 import type { Manifest } from "../fetch/manifest.ts";
-import { quoteIdent, SCHEMAS, tableSpec } from "../registry.ts";
+import { SCHEMAS, tableSpec } from "../registry.ts";
+import { sqlIdent } from "../sql.ts";
 import { type Measure, median, shellQuote, timed } from "./_measure.ts";
 
 export { type Measure, median };
@@ -54,13 +55,13 @@ function clientSql(manifest: Manifest, prefix: string): string {
     if (t.status !== "ok") continue;
     const spec = tableSpec(name);
     const cols = t.columns.filter((c) => !t.absent_columns.includes(c.name))
-      .map((c) => quoteIdent(c.name, "mysql"));
-    const order = cols.includes(quoteIdent(spec.key, "mysql"))
-      ? ` ORDER BY ${quoteIdent(spec.key, "mysql")}`
+      .map((c) => sqlIdent(c.name, "mysql"));
+    const order = cols.includes(sqlIdent(spec.key, "mysql"))
+      ? ` ORDER BY ${sqlIdent(spec.key, "mysql")}`
       : "";
     lines.push(
-      `SELECT ${cols.join(", ")} FROM ${quoteIdent(prefix + spec.schema, "mysql")}.${
-        quoteIdent(spec.table, "mysql")
+      `SELECT ${cols.join(", ")} FROM ${sqlIdent(prefix + spec.schema, "mysql")}.${
+        sqlIdent(spec.table, "mysql")
       }${order};`,
     );
   }

@@ -21,8 +21,10 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { runMain } from "../cli.ts";
 import { loadSitesConfig, selectSite } from "../config.ts";
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
-import { buildSteps, usOf } from "../ledger/build.ts";
+import { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
+import { buildSteps } from "../ledger/build.ts";
+import { utcUs } from "../time.ts";
 import { loadSnapshot } from "../fetch/manifest.ts";
 import { OUTPUT_FILES, runLedgerStage, runSpansStage } from "../pipeline.ts";
 import { ledgerFloorSql, spansFloorSql, spansInputs } from "./stages_bench.ts";
@@ -61,7 +63,7 @@ await runMain(async () => {
         sqlLiteral(join(site.outputDir, OUTPUT_FILES.spans))
       })`,
     );
-    await buildSteps(db, usOf(asOf));
+    await buildSteps(db, utcUs(asOf));
     result = { rows: Number(await db.value("SELECT count(*) FROM steps")) };
   } else {
     using db = await Duck.open();

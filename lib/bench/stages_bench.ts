@@ -25,8 +25,9 @@ import { basename, join, resolve } from "node:path";
 import { exists } from "../fs.ts";
 import { loadSnapshot, type Snapshot } from "../fetch/manifest.ts";
 import { DEFAULT_MAINTENANCE, type MaintenanceMapping } from "../config.ts";
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
-import { qualifiedName, quoteIdent, REGISTRY, type TableSpec } from "../registry.ts";
+import { Duck } from "../db/duckdb.ts";
+import { sqlIdent, sqlLiteral } from "../sql.ts";
+import { qualifiedName, REGISTRY, type TableSpec } from "../registry.ts";
 import { stagingName } from "../spans/staging.ts";
 import { MAINTENANCE } from "../spans/maintenance.ts";
 import { type Measure, median, timed } from "./_measure.ts";
@@ -164,7 +165,7 @@ export function spansFloorSql(
     const path = snapshot.tables[name]?.path;
     const cols = inputs.get(name);
     if (!path || !cols) continue;
-    const q = (c: string) => quoteIdent(c, "duckdb");
+    const q = (c: string) => sqlIdent(c, "duckdb");
     const table = `floor_${stagingName(name)}`;
     out.push({
       table,

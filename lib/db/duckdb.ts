@@ -5,6 +5,7 @@
  * @module
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { sqlLiteral } from "../sql.ts";
 
 /** Bound parameters: positional (`$1`) or named (`$name`). */
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -101,20 +102,12 @@ export class Duck implements Disposable {
 }
 
 /**
- * A SQL string literal, for the few places DuckDB takes no parameter (file paths in `COPY`,
- * `ATTACH`). Paths come from configuration, never from source data.
+ * A SQL string literal.
  *
- * @example
- * ```ts
- * import { equal } from "node:assert/strict";
- * import { sqlLiteral } from "./duckdb.ts";
- * equal(sqlLiteral("it's"), "'it''s'");
- * ```
+ * @deprecated Import {@linkcode sqlLiteral} from `lib/sql.ts`; kept for the modules of
+ * `lib/spans/`.
  */
-export function sqlLiteral(text: string): string {
-  if (text.includes("\u0000")) throw new Error(`Cannot quote a string with a NUL character`);
-  return `'${text.replaceAll("'", "''")}'`;
-}
+export { sqlLiteral };
 
 /**
  * An `ENUM` type of the given values (duplicates dropped), sorted in byte order (UTF-8, which is

@@ -10,11 +10,11 @@ import {
   createTableSql,
   parseType,
   qualifiedName,
-  quoteIdent,
   REGISTRY,
   SCHEMAS,
   type TableSpec,
 } from "../registry.ts";
+import { sqlIdent } from "../sql.ts";
 import type { Sink } from "./world.ts";
 
 type Append = (a: DuckDBAppender, v: unknown) => void;
@@ -77,7 +77,7 @@ export class DuckDBSink implements Sink {
     const skip = new Set(options.skipTables ?? []);
     const omit = options.omit ?? {};
     const tables = new Map<string, TableSpec>();
-    for (const s of SCHEMAS) await db.run(`CREATE SCHEMA ${quoteIdent(s, "duckdb")}`);
+    for (const s of SCHEMAS) await db.run(`CREATE SCHEMA ${sqlIdent(s, "duckdb")}`);
     for (const spec of REGISTRY) {
       const name = qualifiedName(spec);
       if (skip.has(name)) continue;
@@ -121,12 +121,12 @@ export class DuckDBSink implements Sink {
     for (const p of patches) {
       const spec = this.#tables.get(p.table)!;
       const cols = Object.keys(p.set);
-      const assignments = cols.map((c, i) => `${quoteIdent(c, "duckdb")} = $${i + 2}`).join(", ");
+      const assignments = cols.map((c, i) => `${sqlIdent(c, "duckdb")} = $${i + 2}`).join(", ");
       const values = cols.map((c) => toDuck(spec, c, p.set[c]));
       await this.db.run(
-        `UPDATE ${quoteIdent(spec.schema, "duckdb")}.${
-          quoteIdent(spec.table, "duckdb")
-        } SET ${assignments} WHERE ${quoteIdent(spec.key, "duckdb")} = $1`,
+        `UPDATE ${sqlIdent(spec.schema, "duckdb")}.${
+          sqlIdent(spec.table, "duckdb")
+        } SET ${assignments} WHERE ${sqlIdent(spec.key, "duckdb")} = $1`,
         [typeof p.id === "number" ? p.id : String(p.id), ...values] as never,
       );
     }

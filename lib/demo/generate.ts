@@ -14,11 +14,11 @@
  * @module
  */
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { Duck } from "../db/duckdb.ts";
+import { sqlIdent, sqlLiteral } from "../sql.ts";
 import { profileByName } from "./profiles.ts";
-import { quoteIdent } from "../registry.ts";
 import { DuckDBSink, type Omissions } from "./duckdb_sink.ts";
-import { type Defect, epoch, generateWorld, type ZeroDate } from "./world.ts";
+import { type Defect, generateWorld, type ZeroDate } from "./world.ts";
 
 /** Options of {@linkcode generateDemoSite}. */
 export interface GenerateOptions {
@@ -86,7 +86,7 @@ export async function contentDigest(dbPath: string): Promise<Record<string, stri
   );
   const out: Record<string, string> = {};
   for (const t of tables) {
-    const name = `${quoteIdent(t.schema_name, "duckdb")}.${quoteIdent(t.table_name, "duckdb")}`;
+    const name = `${sqlIdent(t.schema_name, "duckdb")}.${sqlIdent(t.table_name, "duckdb")}`;
     const tmp = await Deno.makeTempFile({ suffix: ".csv" });
     try {
       await db.run(
@@ -187,9 +187,4 @@ export async function generateDemoSite(
   await Deno.writeTextFile(`${jsonPath}.tmp`, JSON.stringify(truth, null, 1) + "\n");
   await Deno.rename(`${jsonPath}.tmp`, jsonPath);
   return truth;
-}
-
-/** The profile's snapshot time in epoch seconds (for tests). */
-export function profileAsOf(name: string): number {
-  return epoch(profileByName(name).asOf);
 }

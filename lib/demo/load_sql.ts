@@ -17,7 +17,8 @@ import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import postgres from "postgres";
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { Duck } from "../db/duckdb.ts";
+import { sqlIdent, sqlLiteral } from "../sql.ts";
 import { mysqlOptions } from "../db/mysql.ts";
 import { postgresOptions } from "../db/postgres.ts";
 import { parseDbUri } from "../config.ts";
@@ -25,7 +26,6 @@ import {
   createTableSql,
   duckdbType,
   qualifiedName,
-  quoteIdent,
   REGISTRY,
   type SchemaName,
   SCHEMAS,
@@ -99,7 +99,7 @@ async function exportCsv(
   path: string,
   dialect: "mysql" | "postgres",
 ): Promise<void> {
-  const q = (n: string) => quoteIdent(n, "duckdb");
+  const q = (n: string) => sqlIdent(n, "duckdb");
   const select = table.columns.map((name) => {
     const type = duckdbType(table.spec.columns.find((c) => c.name === name)!.type);
     return dialect === "mysql" && type === "BOOLEAN" ? `CAST(${q(name)} AS INTEGER)` : q(name);
@@ -181,7 +181,7 @@ async function loadMysql(
     // Zero dates need a permissive mode; the checks are pointless for a bulk load.
     await conn.query("SET SESSION sql_mode = '', unique_checks = 0, foreign_key_checks = 0");
     for (const schema of SCHEMAS) {
-      const q = quoteIdent(dbName(schema), "mysql");
+      const q = sqlIdent(dbName(schema), "mysql");
       if (options.replace ?? true) await conn.query(`DROP DATABASE IF EXISTS ${q}`);
       await conn.query(
         `CREATE DATABASE IF NOT EXISTS ${q} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
@@ -195,11 +195,11 @@ async function loadMysql(
       );
       csvPath = join(tmpDir, `${name}.csv`);
       await exportCsv(db, t, csvPath, "mysql");
-      const cols = t.columns.map((c) => quoteIdent(c, "mysql")).join(", ");
+      const cols = t.columns.map((c) => sqlIdent(c, "mysql")).join(", ");
       const [res] = await conn.query({
         sql: `LOAD DATA LOCAL INFILE 'demo.csv' INTO TABLE ${
-          quoteIdent(dbName(t.spec.schema), "mysql")
-        }.${quoteIdent(t.spec.table, "mysql")} CHARACTER SET utf8mb4
+          sqlIdent(dbName(t.spec.schema), "mysql")
+        }.${sqlIdent(t.spec.table, "mysql")} CHARACTER SET utf8mb4
           FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''
           LINES TERMINATED BY '\\n' (${cols})`,
       });
@@ -221,10 +221,10 @@ async function loadMysql(
       const t = tables.find((t) => qualifiedName(t.spec) === z.table);
       if (!t) continue;
       const [res] = await conn.query(
-        `UPDATE ${quoteIdent(dbName(t.spec.schema), "mysql")}.${
-          quoteIdent(t.spec.table, "mysql")
-        } SET ${quoteIdent(z.column, "mysql")} = '0000-00-00 00:00:00' WHERE ${
-          quoteIdent(t.spec.key, "mysql")
+        `UPDATE ${sqlIdent(dbName(t.spec.schema), "mysql")}.${
+          sqlIdent(t.spec.table, "mysql")
+        } SET ${sqlIdent(z.column, "mysql")} = '0000-00-00 00:00:00' WHERE ${
+          sqlIdent(t.spec.key, "mysql")
         } = ?`,
         [z.row_id],
       );
@@ -253,7 +253,7 @@ async function loadPostgres(
     try {
       const found = await admin`SELECT 1 FROM pg_database WHERE datname = ${database}`;
       if (found.length === 0) {
-        await admin.unsafe(`CREATE DATABASE ${quoteIdent(database, "postgres")}`);
+        await admin.unsafe(`CREATE DATABASE ${sqlIdent(database, "postgres")}`);
       }
     } finally {
       await admin.end();
@@ -263,7 +263,7 @@ async function loadPostgres(
   const rows: Record<string, number> = {};
   try {
     for (const schema of SCHEMAS) {
-      const q = quoteIdent(schema, "postgres");
+      const q = sqlIdent(schema, "postgres");
       if (options.replace ?? true) await sql.unsafe(`DROP SCHEMA IF EXISTS ${q} CASCADE`);
       await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${q}`);
     }
@@ -273,16 +273,16 @@ async function loadPostgres(
       await sql.unsafe(createTableSql(t.spec, "postgres", { omitColumns: omit }));
       const csvPath = join(tmpDir, `${name}.csv`);
       await exportCsv(db, t, csvPath, "postgres");
-      const cols = t.columns.map((c) => quoteIdent(c, "postgres")).join(", ");
+      const cols = t.columns.map((c) => sqlIdent(c, "postgres")).join(", ");
       const writable = await sql.unsafe(
-        `COPY ${quoteIdent(t.spec.schema, "postgres")}.${
-          quoteIdent(t.spec.table, "postgres")
+        `COPY ${sqlIdent(t.spec.schema, "postgres")}.${
+          sqlIdent(t.spec.table, "postgres")
         } (${cols}) FROM STDIN WITH (FORMAT csv, NULL 'NULL', ENCODING 'UTF8')`,
       ).writable();
       await pipeline(createReadStream(csvPath), writable);
       const [{ n }] = await sql.unsafe(
-        `SELECT count(*)::int AS n FROM ${quoteIdent(t.spec.schema, "postgres")}.${
-          quoteIdent(t.spec.table, "postgres")
+        `SELECT count(*)::int AS n FROM ${sqlIdent(t.spec.schema, "postgres")}.${
+          sqlIdent(t.spec.table, "postgres")
         }`,
       );
       rows[name] = n;

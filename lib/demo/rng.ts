@@ -102,3 +102,51 @@ export class Rng {
     return s.slice(0, n);
   }
 }
+
+/**
+ * A Poisson-distributed count with the given mean (a rounded normal approximation above 30).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { poisson, Rng } from "./rng.ts";
+ * equal(poisson(new Rng(1), 0), 0);
+ * equal(poisson(new Rng(1), 2), poisson(new Rng(1), 2));
+ * ```
+ */
+export function poisson(r: Rng, mean: number): number {
+  if (mean <= 0) return 0;
+  if (mean > 30) {
+    return Math.max(
+      0,
+      Math.round(mean + Math.sqrt(mean) * (r.next() + r.next() + r.next() - 1.5) * 2),
+    );
+  }
+  const l = Math.exp(-mean);
+  let k = 0, p = 1;
+  do {
+    k++;
+    p *= r.next();
+  } while (p > l);
+  return k - 1;
+}
+
+/**
+ * One of `items`, picked with probability proportional to `weight`.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { Rng, weightedPick } from "./rng.ts";
+ * equal(weightedPick(new Rng(3), ["a", "b"], (x) => (x === "a" ? 0 : 1)), "b");
+ * ```
+ */
+export function weightedPick<T>(r: Rng, items: readonly T[], weight: (t: T) => number): T {
+  const total = items.reduce((a, t) => a + weight(t), 0);
+  let x = r.next() * total;
+  for (const t of items) {
+    x -= weight(t);
+    if (x < 0) return t;
+  }
+  return items[items.length - 1];
+}

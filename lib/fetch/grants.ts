@@ -15,7 +15,8 @@
  * @module
  */
 import { parseDbUri, type SiteConfig } from "../config.ts";
-import { qualifiedName, quoteIdent, REGISTRY } from "../registry.ts";
+import { qualifiedName, REGISTRY } from "../registry.ts";
+import { sqlIdent } from "../sql.ts";
 import { resolveSources } from "./resolve.ts";
 
 /** Options of {@linkcode grantSql}. */
@@ -62,7 +63,7 @@ export function grantSql(options: GrantOptions = {}): string {
     (parts?.scheme === "postgres" ? "postgres" : "mysql");
   const user = checkName("user", options.user ?? parts?.user ?? "usage_reader");
   const host = checkName("host", options.host ?? "%");
-  const q = (n: string) => quoteIdent(n, dialect);
+  const q = (n: string) => sqlIdent(n, dialect);
   const grantee = dialect === "mysql" ? `'${user}'@'${host}'` : q(user);
   const out: string[] = [
     `-- Least-privilege grants for the usage ledger's fetch stage (${dialect})${

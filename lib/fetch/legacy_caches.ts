@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import type { Snapshot } from "./manifest.ts";
 
 /** One row of the legacy cache (hours per day per node type). */

@@ -15,7 +15,8 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { Duck } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { atomicWrite, tempPathFor } from "../fs.ts";
 import { PackedBuffer, unpackSelect, unreadableSql } from "./packed_rows.ts";
 

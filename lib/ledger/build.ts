@@ -17,8 +17,10 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { enumConstant, enumType, sqlLiteral } from "../db/duckdb.ts";
+import { enumConstant, enumType } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { atomicWrite } from "../fs.ts";
+import { isoOfUs, utcUs } from "../time.ts";
 import { intervalsToCombinedSteps } from "../math/sweepline.ts";
 import { resampleSteps } from "../math/resample.ts";
 import type { Lane } from "../math/lanes.ts";
@@ -58,27 +60,6 @@ export interface LedgerChecks {
   sums: { exact: boolean; lanes: string[]; rounded: string[] };
   negatives: NegativeSeries[];
   window: { start: string; end: string };
-}
-
-/**
- * Microseconds since the epoch of a UTC date (`YYYY-MM-DD`) or time (`YYYY-MM-DD[T ]HH:MM:SS`).
- *
- * @example
- * ```ts
- * import { equal } from "node:assert/strict";
- * import { usOf } from "./build.ts";
- * equal(usOf("1970-01-02"), 86_400_000_000n);
- * equal(usOf("1970-01-01T00:00:01"), 1_000_000n);
- * ```
- */
-export function usOf(date: string): bigint {
-  const ms = Date.parse(date.length === 10 ? `${date}T00:00:00Z` : `${date.replace(" ", "T")}Z`);
-  if (Number.isNaN(ms)) throw new Error(`Cannot read date "${date}": expected YYYY-MM-DD`);
-  return BigInt(ms) * 1000n;
-}
-
-function isoOf(us: bigint): string {
-  return new Date(Number(us / 1000n)).toISOString().slice(0, 19);
 }
 
 /**
@@ -164,7 +145,7 @@ export async function buildLedger(
   site: string,
   options: LedgerOptions,
 ): Promise<LedgerChecks> {
-  const asOfUs = usOf(options.asOf);
+  const asOfUs = utcUs(options.asOf);
   const values = [...RESOURCES];
   const lanes = await buildSteps(db, asOfUs);
   const sums = {
@@ -176,24 +157,24 @@ export async function buildLedger(
   // Window of the views.
   const first = await db.value<bigint | null>("SELECT min(t) FROM steps");
   const startUs = options.start
-    ? usOf(options.start)
+    ? utcUs(options.start)
     : first === null || first === undefined
     ? asOfUs - 86_400_000_000n
     : (BigInt(first) / 86_400_000_000n) * 86_400_000_000n;
-  let endUs = options.end ? usOf(options.end) : asOfUs;
+  let endUs = options.end ? utcUs(options.end) : asOfUs;
   if (endUs > asOfUs) endUs = asOfUs;
   // A window that holds no data is an error, never an empty page (DESIGN §12).
   const firstUs = first === null || first === undefined ? null : BigInt(first);
   if (endUs <= startUs || firstUs === null || endUs <= firstUs) {
-    const asked = `[${options.start ?? isoOf(startUs).slice(0, 10)}, ${
-      options.end ?? isoOf(endUs).slice(0, 10)
+    const asked = `[${options.start ?? isoOfUs(startUs).slice(0, 10)}, ${
+      options.end ?? isoOfUs(endUs).slice(0, 10)
     })`;
     throw new Error(
       firstUs === null
         ? `Cannot build the ledger of "${site}": the window ${asked} holds no data: the site has no span at all`
         : `Cannot build the ledger of "${site}": the window ${asked} holds no data: the site's data spans ${
-          isoOf(firstUs).slice(0, 10)
-        }..${isoOf(asOfUs).slice(0, 10)}`,
+          isoOfUs(firstUs).slice(0, 10)
+        }..${isoOfUs(asOfUs).slice(0, 10)}`,
     );
   }
 
@@ -269,7 +250,7 @@ export async function buildLedger(
     SELECT ${constants}, metric, CAST(resource AS ${resourceType}) AS resource, node_type,
       make_timestamp(t) AS timestamp, value
     FROM (UNPIVOT steps ON ${values.join(", ")} INTO NAME resource VALUE value)`);
-  return { ...checks, sums, window: { start: isoOf(startUs), end: isoOf(endUs) } };
+  return { ...checks, sums, window: { start: isoOfUs(startUs), end: isoOfUs(endUs) } };
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DERIVED_METRICS, LEAF_METRICS, MEASURED_METRICS } from "../metrics.ts";
+import { DERIVED_METRICS, MEASURED_METRICS } from "../metrics.ts";
 
 /** One term: `out` includes `k` times the measured series `series`. */
 export interface Term {
@@ -47,27 +47,4 @@ export function metricTerms(): Term[] {
     }
   }
   return terms;
-}
-
-/**
- * The leaf states' sum minus `total`, over measured metrics: all zero when the stack is sound.
- *
- * @example
- * ```ts
- * import { equal } from "node:assert/strict";
- * import { stackResidual } from "./coefficients.ts";
- * equal(stackResidual().size, 0);
- * ```
- */
-export function stackResidual(): Map<string, number> {
-  const terms = metricTerms();
-  const acc = new Map<string, number>();
-  for (const leaf of LEAF_METRICS) {
-    for (const t of terms.filter((t) => t.out === leaf)) {
-      acc.set(t.series, (acc.get(t.series) ?? 0) + t.k);
-    }
-  }
-  acc.set("total", (acc.get("total") ?? 0) - 1);
-  for (const [k, v] of acc) if (v === 0) acc.delete(k);
-  return acc;
 }

@@ -7,11 +7,11 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { exists } from "../fs.ts";
 import { type Bucket, resampleSteps } from "../math/resample.ts";
 import { LEAF_METRICS, type Resource, RESOURCES } from "../metrics.ts";
-import { usOf } from "./build.ts";
+import { utcUs } from "../time.ts";
 
 /** One bucket of one series. */
 export interface UsagePoint {
@@ -63,7 +63,7 @@ export async function resampledUsage(
 ): Promise<UsagePoint[]> {
   const resource = checkResource(options.resource);
   const path = await need(join(outputDir, "usage.parquet"));
-  const from = usOf(options.start), to = usOf(options.end);
+  const from = utcUs(options.start), to = utcUs(options.end);
   if (to <= from) {
     throw new Error(
       `Cannot resample: expected the window end after its start, found [${options.start}, ${options.end})`,

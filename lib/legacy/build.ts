@@ -23,7 +23,7 @@
  */
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { atomicWrite } from "../fs.ts";
 import { COLLECTOR_LEGACY } from "../metrics.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";

@@ -19,7 +19,10 @@
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
-import { sqlIdent as id } from "./sql_ident.ts";
+import { sqlIdent } from "../sql.ts";
+
+/** A caller's table or column name as a DuckDB identifier. */
+const id = (name: string) => sqlIdent(name);
 
 /** Integers up to this magnitude are exact in DOUBLE. */
 export const EXACT_LIMIT = 2 ** 53;

@@ -15,7 +15,10 @@
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
-import { sqlIdent as id } from "./sql_ident.ts";
+import { sqlIdent } from "../sql.ts";
+
+/** A caller's table or column name as a DuckDB identifier. */
+const id = (name: string) => sqlIdent(name);
 
 /** Bucket sizes. */
 export type Bucket = "hour" | "day" | "week" | "month" | "year";

@@ -28,7 +28,10 @@ import {
   singleLane,
   unpackLane,
 } from "./lanes.ts";
-import { sqlIdent as id } from "./sql_ident.ts";
+import { sqlIdent } from "../sql.ts";
+
+/** A caller's table or column name as a DuckDB identifier. */
+const id = (name: string) => sqlIdent(name);
 
 /** Value columns on lanes of their own, summed in DOUBLE and rounded. */
 function roundedLanes(values: readonly string[]): Lane[] {

@@ -36,9 +36,9 @@ import {
   formatShort,
   type LegendItem,
   oneOf,
-  parseUtc,
   resolveOptions,
 } from "./_shared.ts";
+import { parseUtc } from "../time.ts";
 import type { UsageRow } from "./usage_stack.ts";
 
 /** Which metrics count as used; see the module doc. */

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { parseUtc } from "../time.ts";
 import * as Plot from "@observablehq/plot";
 import type { RankingRow } from "../legacy/build.ts";
 import { plotDocument } from "./dom.ts";
@@ -20,7 +21,6 @@ import {
   figureHtml,
   formatShort,
   panelLabels,
-  parseUtc,
   resolveOptions,
   standaloneSvg,
 } from "./_shared.ts";

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { parseUtc } from "../time.ts";
 import * as Plot from "@observablehq/plot";
 import { LEAF_METRICS, type Resource } from "../metrics.ts";
 import { plotDocument } from "./dom.ts";
@@ -35,7 +36,6 @@ import {
   type LegendItem,
   oneOf,
   panelLabels,
-  parseUtc,
   resolveOptions,
 } from "./_shared.ts";
 import type { UsageRow } from "../outputs/rows.ts";

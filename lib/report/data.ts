@@ -6,9 +6,10 @@
  *
  * @module
  */
+import { utcMs } from "../time.ts";
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { exists } from "../fs.ts";
 import type { RankingRow } from "../legacy/build.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
@@ -122,8 +123,8 @@ export async function utilizationByYear(
     FROM read_parquet(${sqlLiteral(path)})
     WHERE period = 'year' AND resource = 'nodes' AND collector_type = 'current'
     GROUP BY ALL ORDER BY year`);
-  const ws = Date.parse(`${window.start.slice(0, 10)}T00:00:00Z`);
-  const we = Date.parse(`${window.end.replace(" ", "T").slice(0, 19)}Z`);
+  const ws = utcMs(window.start.slice(0, 10));
+  const we = utcMs(window.end.slice(0, 19));
   const ratio = (a: number, b: number) => (b > 1e-9 ? a / b : null);
   return rows.map((r) => {
     const ys = Date.UTC(r.year, 0, 1), ye = Date.UTC(r.year + 1, 0, 1);

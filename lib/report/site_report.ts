@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { utcMs } from "../time.ts";
 import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import type { SiteConfig } from "../config.ts";
@@ -251,7 +252,7 @@ function badges(input: SiteReportInput): RawHtml {
  * ```
  */
 export function chartBucket(window: { start: string; end: string }): "day" | "week" | "month" {
-  const days = (Date.parse(`${window.end}Z`) - Date.parse(`${window.start}Z`)) / 86_400_000;
+  const days = (utcMs(window.end) - utcMs(window.start)) / 86_400_000;
   return days <= 400 ? "day" : days <= 6 * 366 ? "week" : "month";
 }
 

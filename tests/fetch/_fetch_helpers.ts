@@ -9,11 +9,12 @@ import { join, resolve } from "node:path";
 import mysql from "mysql2/promise";
 import postgres from "postgres";
 import { parseSitesConfig, type SiteConfig } from "../../lib/config.ts";
-import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { Duck } from "../../lib/db/duckdb.ts";
+import { sqlIdent, sqlLiteral } from "../../lib/sql.ts";
 import { demoTables } from "../../lib/demo/load_sql.ts";
 import type { Manifest } from "../../lib/fetch/manifest.ts";
 import { Progress } from "../../lib/fetch/progress.ts";
-import { qualifiedName, quoteIdent, SCHEMAS } from "../../lib/registry.ts";
+import { qualifiedName, SCHEMAS } from "../../lib/registry.ts";
 
 /** A unique, identifier-safe name for this test run. */
 export function uniqueName(prefix = "ledger_test"): string {
@@ -30,7 +31,7 @@ export async function dropMysqlSite(prefix: string): Promise<void> {
   const c = await mysqlRoot();
   try {
     for (const s of SCHEMAS) {
-      await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(prefix + s, "mysql")}`);
+      await c.query(`DROP DATABASE IF EXISTS ${sqlIdent(prefix + s, "mysql")}`);
     }
   } finally {
     await c.end();
@@ -47,7 +48,7 @@ export async function dropPostgresDatabase(name: string): Promise<void> {
     onnotice: () => {},
   });
   try {
-    await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name, "postgres")} WITH (FORCE)`);
+    await sql.unsafe(`DROP DATABASE IF EXISTS ${sqlIdent(name, "postgres")} WITH (FORCE)`);
   } finally {
     await sql.end();
   }
@@ -115,7 +116,7 @@ export async function assertSnapshotEqualsSource(
     const entry = manifest.tables[name];
     equal(entry?.status, "ok", `${name}: ${entry?.message}`);
     const file = sqlLiteral(join(inputDir, entry.file!));
-    const q = (n: string) => quoteIdent(n, "duckdb");
+    const q = (n: string) => sqlIdent(n, "duckdb");
     const srcTypes = await db.rows<{ column_name: string; data_type: string }>(
       `SELECT column_name, data_type FROM duckdb_columns()
         WHERE database_name = 'src' AND schema_name = $1 AND table_name = $2`,

@@ -2,7 +2,8 @@ import { deepEqual, equal, ok, rejects as assertRejects } from "node:assert/stri
 import { loadSitesConfig } from "../../lib/config.ts";
 import { runLedgerStage } from "../../lib/pipeline.ts";
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { Duck } from "../../lib/db/duckdb.ts";
+import { sqlLiteral } from "../../lib/sql.ts";
 import { buildLedger, ledgerChecks, writeLedgerOutputs } from "../../lib/ledger/build.ts";
 import { DEFAULT_MAINTENANCE } from "../../lib/config.ts";
 import { buildSpans } from "../../lib/spans/build.ts";

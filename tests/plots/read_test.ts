@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { Duck } from "../../lib/db/duckdb.ts";
+import { sqlLiteral } from "../../lib/sql.ts";
 import {
   readAuditSummary,
   readHours,

@@ -4,9 +4,9 @@ import {
   figureHtml,
   formatShort,
   oneOf,
-  parseUtc,
   resolveOptions,
 } from "../../lib/plots/_shared.ts";
+import { parseUtc } from "../../lib/time.ts";
 import { plotDocument } from "../../lib/plots/dom.ts";
 import * as mod from "../../lib/plots/mod.ts";
 import { assertEscaped, EVIL } from "./_plot_helpers.ts";

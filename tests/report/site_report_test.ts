@@ -1,6 +1,7 @@
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { Duck } from "../../lib/db/duckdb.ts";
+import { sqlLiteral } from "../../lib/sql.ts";
 import { loadSitesConfig } from "../../lib/config.ts";
 import { runPipeline } from "../../lib/pipeline.ts";
 import {

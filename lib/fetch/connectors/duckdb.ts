@@ -8,9 +8,8 @@
  */
 import { resolve } from "node:path";
 import { parseDbUri } from "../../config.ts";
-import { sqlLiteral } from "../../db/duckdb.ts";
+import { sqlIdent, sqlLiteral } from "../../sql.ts";
 import { exists } from "../../fs.ts";
-import { quoteIdent } from "../../registry.ts";
 import { errorText, FetchError } from "../errors.ts";
 import type { ParquetWriter, WriteResult } from "../parquet_writer.ts";
 import type { SourceColumn, TablePlan } from "../plan.ts";
@@ -39,7 +38,7 @@ let attached = 0;
  * ```
  */
 export function copySelectSql(catalog: string, plan: TablePlan): string {
-  const q = (n: string) => quoteIdent(n, "duckdb");
+  const q = (n: string) => sqlIdent(n, "duckdb");
   const c_ = (n: string) => catalogIdent(n, "duckdb");
   const cols = plan.columns.map((c) =>
     c.present
@@ -80,7 +79,7 @@ export class DuckdbConnector implements Connector {
     const catalog = `src_${++attached}`;
     try {
       await writer.duck.run(
-        `ATTACH ${sqlLiteral(file)} AS ${quoteIdent(catalog, "duckdb")} (READ_ONLY)`,
+        `ATTACH ${sqlLiteral(file)} AS ${sqlIdent(catalog, "duckdb")} (READ_ONLY)`,
       );
     } catch (e) {
       throw new FetchError("error", `Cannot open DuckDB file "${file}": ${errorText(e)}`);
@@ -97,7 +96,7 @@ export class DuckdbConnector implements Connector {
     if (Number(meta) > 0) {
       const asOf = await this.#writer.duck.value<string | null>(
         `SELECT strftime(max(as_of)::TIMESTAMP, '%Y-%m-%dT%H:%M:%S')
-           FROM ${quoteIdent(this.#catalog, "duckdb")}.main.snapshot_meta`,
+           FROM ${sqlIdent(this.#catalog, "duckdb")}.main.snapshot_meta`,
       );
       if (asOf) return { asOf, source: "main.snapshot_meta.as_of" };
     }
@@ -137,7 +136,7 @@ export class DuckdbConnector implements Connector {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#writer.duck.run(`DETACH ${quoteIdent(this.#catalog, "duckdb")}`).catch(() => {});
+    await this.#writer.duck.run(`DETACH ${sqlIdent(this.#catalog, "duckdb")}`).catch(() => {});
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -9,7 +9,7 @@
 import mysql from "mysql2";
 import { parseDbUri } from "../../config.ts";
 import { mysqlOptions } from "../../db/mysql.ts";
-import { quoteIdent } from "../../registry.ts";
+import { sqlIdent } from "../../sql.ts";
 import { errorStatus, errorText, FetchError } from "../errors.ts";
 import type { ParquetWriter } from "../parquet_writer.ts";
 import type { SourceColumn, TablePlan } from "../plan.ts";
@@ -109,7 +109,7 @@ export class MysqlConnector implements Connector {
     // information_schema hides tables the user may not read: probe to tell missing from forbidden.
     try {
       await this.#query(
-        `SELECT 1 FROM ${quoteIdent(namespace, "mysql")}.${quoteIdent(table, "mysql")} LIMIT 0`,
+        `SELECT 1 FROM ${sqlIdent(namespace, "mysql")}.${sqlIdent(table, "mysql")} LIMIT 0`,
       );
     } catch (e) {
       if (e instanceof FetchError && e.status === "missing") return null;

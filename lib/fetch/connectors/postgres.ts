@@ -8,7 +8,7 @@
 import postgres from "postgres";
 import { parseDbUri } from "../../config.ts";
 import { postgresOptions } from "../../db/postgres.ts";
-import { quoteIdent } from "../../registry.ts";
+import { sqlIdent } from "../../sql.ts";
 import { errorStatus, errorText, FetchError } from "../errors.ts";
 import type { ParquetWriter } from "../parquet_writer.ts";
 import type { SourceColumn, TablePlan } from "../plan.ts";
@@ -99,7 +99,7 @@ export class PostgresConnector implements Connector {
     if (rows.length === 0) return null;
     // The catalog lists tables the user may not read: prove access before planning.
     await this.#query(
-      `SELECT 1 FROM ${quoteIdent(namespace, "postgres")}.${quoteIdent(table, "postgres")} LIMIT 0`,
+      `SELECT 1 FROM ${sqlIdent(namespace, "postgres")}.${sqlIdent(table, "postgres")} LIMIT 0`,
     );
     return rows.map((r) => ({ name: r.name, sourceType: r.type }));
   }
