@@ -112,7 +112,7 @@ export async function exportSuite(t: Deno.TestContext, dialect: Dialect): Promis
 
     await t.step("hostile strings round-trip as data", async () => {
       const key = `o'r"<b>é😀\\;--`;
-      const types = [`a'b"c<d>\\n`, "GPU", "gpu", "ñode ☃", "x`y"];
+      const types = [`a'b"c<d>\\n`, "GPU", "gpu", "ñode ☃", "x`y", "tab\there\nnl\r\\N"];
       const rows: DailyRow[] = types.map((node_type, i) => ({
         metric: "total",
         node_type,
@@ -121,13 +121,13 @@ export async function exportSuite(t: Deno.TestContext, dialect: Dialect): Promis
       }));
       const h = await outputSet(key, rows);
       const r = await exportSite(h, target);
-      equal(r.inserted.daily, 5);
+      equal(r.inserted.daily, 6);
       const dump = await dumpTables(db.uri);
       const mine = dump.daily.map((l) => JSON.parse(l)).filter((x) => x.site === key);
       deepEqual(mine.map((x) => x.node_type).sort(), [...types].sort());
       deepEqual(
         dump.wide.map((l) => JSON.parse(l)).filter((x) => x.site === key).map((x) => x.total),
-        [15],
+        [21],
       );
       await exportSite(h, target);
       deepEqual(await dumpTables(db.uri), dump);
