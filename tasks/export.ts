@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadSitesConfig, selectSite, type SiteConfig } from "../lib/config.ts";
-import { checkDateFlags, runMain, UserError } from "../lib/cli.ts";
+import { checkDateFlags, runMain } from "../lib/cli.ts";
 import { exportSite } from "../lib/export/export.ts";
 import { resolveTarget } from "../lib/export/target.ts";
 
@@ -51,9 +51,9 @@ await runMain(async () => {
     console.log(HELP);
     return;
   }
-  if (!values.target) throw new UserError("Cannot export: expected --target URI (see --help)");
+  if (!values.target) throw new Error("Cannot export: expected --target URI (see --help)");
   if (!values.site === !values.all) {
-    throw new UserError("Cannot export: expected either --site KEY or --all (see --help)");
+    throw new Error("Cannot export: expected either --site KEY or --all (see --help)");
   }
   checkDateFlags("export", { start: values.start, end: values.end });
   const target = resolveTarget(values.target);

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { openOutputSet } from "../outputs/set.ts";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { Duck, sqlLiteral } from "../db/duckdb.ts";
@@ -74,9 +75,12 @@ export async function readExportInput(
   outputDir: string,
   asked: { site: string; start?: string; end?: string },
 ): Promise<ExportInput> {
-  const runPath = join(outputDir, RUN_FILE);
-  const dailyPath = join(outputDir, DAILY_FILE);
   const what = `Cannot export site "${asked.site}"`;
+  // A pipeline's set (run.json with a run id) is opened once through `current` and verified
+  // file by file (lib/outputs/set.ts), so every file read is of one complete run.
+  const setDir = await verifiedSetDir(outputDir, what);
+  const runPath = join(setDir, RUN_FILE);
+  const dailyPath = join(setDir, DAILY_FILE);
   if (!(await exists(runPath))) {
     throw new Error(`${what}: ${runPath} is missing (run the pipeline for this site first)`);
   }
@@ -120,11 +124,11 @@ export async function readExportInput(
   if (digests.size > 0) {
     for (const [file, expected] of digests) {
       if (file !== DAILY_FILE && file !== RUN_FILE) continue;
-      const actual = await sha256File(join(outputDir, file));
+      const actual = await sha256File(join(setDir, file));
       if (actual !== expected) {
         throw new Error(
           `${what}: ${
-            join(outputDir, file)
+            join(setDir, file)
           } has digest sha256:${actual}, ${runPath} lists sha256:${expected} (files of different runs)`,
         );
       }
@@ -188,6 +192,22 @@ function listedDigests(files: unknown): Map<string, string> {
     for (const [k, v] of Object.entries(files)) add(k, v);
   }
   return out;
+}
+
+/** The folder of the directory's current set, verified when it is a pipeline's set. */
+async function verifiedSetDir(outputDir: string, what: string): Promise<string> {
+  let run: { run_id?: unknown } | null = null;
+  try {
+    run = JSON.parse(await Deno.readTextFile(join(outputDir, RUN_FILE)));
+  } catch {
+    return outputDir; // the checks below name what is missing or unreadable
+  }
+  if (!run || typeof run.run_id !== "string") return outputDir;
+  try {
+    return (await openOutputSet(outputDir)).dir;
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message}`);
+  }
 }
 
 async function sha256File(path: string): Promise<string> {
