@@ -13,6 +13,17 @@
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runMain } from "../lib/cli.ts";
+import { taskArgs } from "../lib/params.ts";
+
+/** Flags and help of the task. */
+export const COVERAGE_TASK = {
+  name: "coverage",
+  summary:
+    "Prints the line and branch coverage of lib/ per folder from deno test --coverage profiles and fails when a folder is below its floor (FLOORS in tasks/coverage.ts). deno task test runs it last.",
+  positionals: { name: "DIR", help: "the coverage profiles (default: var/coverage)" },
+  flags: {},
+  example: "deno task coverage var/coverage",
+} as const;
 
 /** Line and branch counts of one file or folder, as lcov has them. */
 export interface Counts {
@@ -252,7 +263,8 @@ async function libFiles(root: string, dir = "lib"): Promise<string[]> {
 if (import.meta.main) {
   await runMain(async () => {
     const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
-    const dir = resolve(Deno.args[0] ?? "var/coverage");
+    const { positionals } = taskArgs(COVERAGE_TASK);
+    const dir = resolve(positionals[0] ?? "var/coverage");
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["coverage", "--lcov", `--include=^file:.*/lib/`, dir],
       env: { NO_COLOR: "1" },

@@ -9,57 +9,70 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadSitesConfig, selectSite, type SiteConfig } from "../lib/config.ts";
-import { checkDateFlags, runMain } from "../lib/cli.ts";
+import { selectSite, type SiteConfig } from "../lib/config.ts";
+import { loadTaskConfig, runMain } from "../lib/cli.ts";
+import {
+  CONFIG_FLAG,
+  fromWorkingDir,
+  parseDate,
+  parseSiteKey,
+  SITE_FLAG,
+  taskArgs,
+} from "../lib/params.ts";
 import { exportSite } from "../lib/export/export.ts";
 import { resolveTarget } from "../lib/export/target.ts";
 
-const HELP = `deno task export --site KEY --target URI [options]
-
-Publishes a site's daily series (its newest pipeline run) into MySQL/MariaDB, PostgreSQL or DuckDB:
-tables usage_daily (long) and usage_wide (one row per day and site), created if missing; the
-site's rows of the run's window are replaced in one transaction, so running it twice changes nothing.
-
-  --site KEY        the site (a key of the config file)
-  --all             every site of the config file instead of --site
-  --config FILE     the sites file (default etc/sites.yaml)
-  --target URI      mysql://user:\${PW}@host:3306/db, postgres://user:\${PW}@host:5432/db or
-                    duckdb:FILE; \${NAME} is read from the environment (quote the URI in single
-                    quotes so the password never appears on the command line or in ps)
-  --start D --end D the window (YYYY-MM-DD); must be the window of the site's run (default: it)
-  --resource R      the resource of usage_wide (default: devices at Edge sites, vcpus at KVM
-                    sites, else nodes)
-  --help            this text`;
+/** Flags and help of the task. */
+export const EXPORT_TASK = {
+  name: "export",
+  summary:
+    "Publishes a site's daily series (its newest pipeline run) into MySQL/MariaDB, PostgreSQL or DuckDB: tables usage_daily (long) and usage_wide (one row per day and site), created if missing; the site's rows of the run's window are replaced in one transaction, so running it twice changes nothing.",
+  flags: {
+    config: CONFIG_FLAG,
+    site: { ...SITE_FLAG, help: "the site to export (this or --all)" },
+    all: { type: "boolean", help: "every site of the config file instead of --site" },
+    target: {
+      type: "string",
+      value: "URI",
+      help:
+        "mysql://user:${PW}@host:3306/db, postgres://user:${PW}@host:5432/db or duckdb:FILE; ${NAME} is read from the environment (single-quote the URI so no password reaches ps)",
+      required: true,
+    },
+    start: {
+      type: "string",
+      value: "YYYY-MM-DD",
+      help: "first day; must be the run's window",
+      defaultText: "the run's window",
+    },
+    end: {
+      type: "string",
+      value: "YYYY-MM-DD",
+      help: "day after the window; must be the run's window",
+      defaultText: "the run's window",
+    },
+    resource: {
+      type: "string",
+      value: "R",
+      help: "the resource of usage_wide",
+      defaultText: "devices at Edge sites, vcpus at KVM sites, else nodes",
+    },
+  },
+  example:
+    "PW=... deno task export --site demo --target 'mysql://ledger:${PW}@127.0.0.1:3306/dash'",
+} as const;
 
 await runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      config: { type: "string", default: "etc/sites.yaml" },
-      site: { type: "string" },
-      all: { type: "boolean", default: false },
-      target: { type: "string" },
-      start: { type: "string" },
-      end: { type: "string" },
-      resource: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+  const { values } = taskArgs(EXPORT_TASK);
   if (!values.target) throw new Error("Cannot export: expected --target URI (see --help)");
   if (!values.site === !values.all) {
     throw new Error("Cannot export: expected either --site KEY or --all (see --help)");
   }
-  checkDateFlags("export", { start: values.start, end: values.end });
+  parseDate("--start", values.start);
+  parseDate("--end", values.end);
   const target = resolveTarget(values.target);
-  const config = await loadSitesConfig(values.config);
+  const config = await loadTaskConfig(fromWorkingDir(values.config));
   const sites: SiteConfig[] = values.site
-    ? [selectSite(config, values.site)]
+    ? [selectSite(config, parseSiteKey("--site", values.site))]
     : [...config.sites.values()];
   const failures: string[] = [];
   for (const site of sites) {

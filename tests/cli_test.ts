@@ -12,10 +12,13 @@ import {
 const ROOT = Deno.cwd();
 const TASKS: Record<string, string> = JSON.parse(await Deno.readTextFile("deno.json")).tasks;
 /** The deno.json tasks that run a script of tasks/. */
-const SCRIPTS = Object.entries(TASKS).flatMap(([name, cmd]) => {
-  const m = /tasks\/(\w+)\.ts/.exec(cmd);
-  return m ? [[name, `tasks/${m[1]}.ts`] as const] : [];
-});
+// `test` and `ok` chain other commands; their coverage step is the `coverage` task.
+const SCRIPTS = Object.entries(TASKS).filter(([name]) => !["test", "ok"].includes(name)).flatMap(
+  ([name, cmd]) => {
+    const m = /tasks\/(\w+)\.ts/.exec(cmd);
+    return m ? [[name, `tasks/${m[1]}.ts`] as const] : [];
+  },
+);
 
 async function run(
   args: string[],
@@ -34,7 +37,7 @@ async function run(
 }
 
 Deno.test("every task answers --help: usage, every flag with its default, one example", async () => {
-  equal(SCRIPTS.length, 10, SCRIPTS.map(([n]) => n).join(", "));
+  equal(SCRIPTS.length, 12, SCRIPTS.map(([n]) => n).join(", "));
   for (const [name, script] of SCRIPTS) {
     const r = await run(["run", "-A", join(ROOT, script), "--help"]);
     equal(r.code, 0, `${name}: ${r.stderr}`);

@@ -85,7 +85,7 @@ Deno.test("a bad --end fails with one line and changes nothing; an empty window 
   equal(bad.code, 1);
   const err = new TextDecoder().decode(bad.stderr).trim();
   equal(err.split("\n").length, 1, err);
-  match(err, /expected --end a date YYYY-MM-DD, found "2026-02-30"/);
+  match(err, /expected --end YYYY-MM-DD, found "2026-02-30"/);
   const before = await pipeline(cfg, "--start", "2010-01-01", "--end", "2010-02-01").output();
   equal(before.code, 1);
   const line = new TextDecoder().decode(before.stderr).trim();
