@@ -1,5 +1,5 @@
 /**
- * Site configuration: loading and validating `etc/sites.yaml` (DESIGN §3).
+ * Site configuration: loading and validating `etc/sites.yaml` (docs/design.md §3).
  *
  * Every error names the file, the line and the key, and says what was expected and what was
  * found. Secrets come only from `${ENV_VAR}` references; {@linkcode maskUri} hides them again
@@ -30,7 +30,7 @@ import { workingDir } from "./params.ts";
 
 export { ConfigError };
 
-/** How the legacy `node_maintenance` table is read (its schema is not public, DESIGN §4). */
+/** How the legacy `node_maintenance` table is read (its schema is not public, docs/design.md §4). */
 export type MaintenanceMapping =
   | { layout: "daily"; host: string; date: string; hours?: string }
   | { layout: "windows"; host: string; start: string; end: string };
@@ -61,7 +61,7 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
-  /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, DESIGN §5), `connect_timeout`, `statement_timeout` (s). */
+  /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, docs/design.md §5), `connect_timeout`, `statement_timeout` (s). */
   readonly asOf?: string;
   readonly connectTimeoutS?: number;
   readonly statementTimeoutS?: number;
@@ -341,7 +341,7 @@ export function parseSitesConfig(
   }
   const notes = predecessor
     ? [
-      `${file}: read in the predecessor tool's shape (sites at the top level, data_dir); move the sites under "sites:" and rename data_dir to input_dir (DESIGN section 3)`,
+      `${file}: read in the predecessor tool's shape (sites at the top level, data_dir); move the sites under "sites:" and rename data_dir to input_dir (docs/design.md §3)`,
     ]
     : [];
   return {

@@ -1,5 +1,5 @@
 /**
- * The utilization stack (DESIGN §6) as data: every metric, whether it is measured from spans or
+ * The utilization stack (docs/design.md §6) as data: every metric, whether it is measured from spans or
  * derived by algebra after the sweepline, its formula, and the exclusive leaf states that sum to
  * `total` at every instant. The ledger computes from this table; charts and reports label from
  * it; nothing else lists metrics.

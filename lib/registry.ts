@@ -3,7 +3,7 @@
  *
  * Fetch selects exactly these columns, the loaders check them, the demo generator writes them and
  * the test DDL for MariaDB, PostgreSQL and DuckDB is derived from them. Column names and types
- * follow `../shared/SCHEMAS.md` (OpenStack's own migrations); types are spelled as MySQL spells
+ * follow OpenStack's own migrations (docs/design.md §4); types are spelled as MySQL spells
  * them and translated by {@linkcode duckdbType} and {@linkcode postgresType}.
  *
  * - `optional` on a table: a site may not have it (KVM@TACC has no `chameleon_usage`); the stages
@@ -45,13 +45,6 @@ export {
   parseType,
   postgresType,
 } from "./registry/ddl.ts";
-/**
- * Quotes an identifier for a SQL dialect after checking it is a plain identifier.
- *
- * @deprecated Import {@linkcode sqlIdent} from `lib/sql.ts`; kept for the modules of `lib/spans/`.
- */
-export { sqlIdent as quoteIdent } from "./sql.ts";
-
 /** Every source table, in pipeline order: one list per schema, in `registry/tables.ts`. */
 export const REGISTRY: readonly TableSpec[] = [
   ...NOVA_TABLES,

@@ -7,7 +7,7 @@
  * reached, a password is wrong, a database is unknown, or a table is forbidden or fails (the
  * other tables are still fetched, but no snapshot is committed: the previous one stays in use).
  * Ctrl-C removes this fetch's staging directory and exits 130. `--as-of` sets the instant the data
- * describes (DESIGN §5, `lib/fetch/as_of.ts`).
+ * describes (docs/design.md §5, `lib/fetch/as_of.ts`).
  *
  * @module
  */

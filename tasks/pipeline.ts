@@ -1,7 +1,7 @@
 /**
  * `deno task pipeline --config etc/sites.yaml --site KEY [--start YYYY-MM-DD] [--end YYYY-MM-DD]
  * [--snapshot YYYY-MM-DD]`: stages 02-04 and the report from the newest snapshot in the site's
- * `input_dir`, writing into its `output_dir` (DESIGN §3).
+ * `input_dir`, writing into its `output_dir` (docs/design.md §3).
  *
  * @module
  */

@@ -14,7 +14,7 @@ async function demoSiteConfig(inputDir: string, outputDir: string) {
   return { ...config.sites.get("demo")!, inputDir, outputDir };
 }
 
-Deno.test("runPipeline() writes every output of DESIGN §2 and says how it was made", async () => {
+Deno.test("runPipeline() writes every output of docs/design.md §2 and says how it was made", async () => {
   const { snapshot } = await demoSnapshot("small");
   const out = await Deno.makeTempDir();
   const run = await runPipeline(await demoSiteConfig(snapshot.inputDir, out));

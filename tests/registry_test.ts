@@ -5,12 +5,10 @@ import {
   duckdbType,
   postgresType,
   qualifiedName,
-  quoteIdent,
   REGISTRY,
   SCHEMAS,
   tableSpec,
 } from "../lib/registry.ts";
-import { sqlIdent } from "../lib/sql.ts";
 import {
   BLAZAR_TABLES,
   CHAMELEON_USAGE_TABLES,
@@ -18,7 +16,7 @@ import {
   NOVA_TABLES,
 } from "../lib/registry/tables.ts";
 
-Deno.test("REGISTRY holds every source table of DESIGN §4 once", () => {
+Deno.test("REGISTRY holds every source table of docs/design.md §4 once", () => {
   const names = REGISTRY.map(qualifiedName);
   equal(new Set(names).size, names.length);
   for (
@@ -87,11 +85,6 @@ Deno.test("createTableSql() derives OpenStack-shaped DDL from the registry", () 
   });
   equal(duck.includes("compute_id"), false);
   match(duck, /"locked_by" VARCHAR NULL/);
-});
-
-Deno.test("quoteIdent() of the registry is lib/sql.ts's sqlIdent(), kept for lib/spans", () => {
-  equal(quoteIdent, sqlIdent);
-  throws(() => quoteIdent("x; DROP TABLE y", "mysql"), /Cannot quote identifier "x; DROP TABLE y"/);
 });
 
 Deno.test("REGISTRY is the per-schema lists in schema order, each holding only its schema", () => {

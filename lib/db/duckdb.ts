@@ -102,14 +102,6 @@ export class Duck implements Disposable {
 }
 
 /**
- * A SQL string literal.
- *
- * @deprecated Import {@linkcode sqlLiteral} from `lib/sql.ts`; kept for the modules of
- * `lib/spans/`.
- */
-export { sqlLiteral };
-
-/**
  * An `ENUM` type of the given values (duplicates dropped), sorted in byte order (UTF-8, which is
  * code point order): values of the type then sort as the same values as `VARCHAR` do. With no
  * value, `VARCHAR`. Small string domains travel as ENUMs (one byte per value): they hash and sort

@@ -4,7 +4,7 @@
  *
  * - `small`: two node types over six months, for unit tests (generates well under a second).
  * - `demo`: the default, about five years of a bare-metal site with six node types.
- * - `tacc`: the row counts of CHI@TACC (DESIGN §4) over ten years, for benchmarks.
+ * - `tacc`: the row counts of CHI@TACC (docs/design.md §4) over ten years, for benchmarks.
  *
  * `--scale N` multiplies hosts, leases and instances (and the targets of entity tables); the
  * per-day legacy caches keep one row per node type per day. Scaled targets are floors, not exact

@@ -2,7 +2,7 @@
  * Ground-truth accumulator of the demo generator: exact resource-seconds per measured state,
  * node type and calendar month (UTC), from the intervals the generator knows to be true.
  *
- * Derived states (DESIGN §6) are pure algebra on the measured ones, so they are computed at the
+ * Derived states (docs/design.md §6) are pure algebra on the measured ones, so they are computed at the
  * end, month by month, exactly as the ledger must compute them.
  *
  * @module
@@ -86,7 +86,7 @@ export class TruthAccumulator {
 
   /**
    * All rows, measured and derived, sorted by month, node type, metric and resource.
-   * Derived metrics follow DESIGN §6 with `pool_unknown` = 0 (the truth knows the pool).
+   * Derived metrics follow docs/design.md §6 with `pool_unknown` = 0 (the truth knows the pool).
    */
   rows(): TruthRow[] {
     const months = this.#edges.slice(0, -1).map((t) =>

@@ -2,7 +2,7 @@
  * The demo site's world: a seeded simulation of a bare-metal OpenStack site, rendered into
  * OpenStack-shaped rows, with the true state of every host at every second kept aside.
  *
- * What it models (DESIGN §4, §6, §7):
+ * What it models (docs/design.md §4, §6, §7):
  *
  * | entity | how | rows |
  * |---|---|---|
@@ -107,7 +107,7 @@ export function generateWorld(profile: Profile, sink: Sink, options: WorldOption
 /** Adds every life's total, reservable and maintenance time to the truth and the legacy method. */
 function finishTruth(w: World) {
   for (const life of w.lives) {
-    // An instance proves its host existed (DESIGN §7): a Blazar termination a few seconds
+    // An instance proves its host existed (docs/design.md §7): a Blazar termination a few seconds
     // after the host's last registration still counts.
     w.truth.add(
       "total",

@@ -1,6 +1,6 @@
 /**
  * `deno task export`: publishes one site's daily series into a dashboard database
- * (DESIGN §12, docs/decisions/0013-export.md). Reads the site's output set through
+ * (docs/design.md §12, docs/decisions/0013-export.md). Reads the site's output set through
  * {@linkcode readExportInput}, pivots the wide table, checks the text limits of the target's
  * key columns, and hands the rows to the writer of the target's dialect, which replaces the
  * site's rows of the window in one transaction.

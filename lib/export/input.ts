@@ -9,10 +9,11 @@
  *
  * @module
  */
+import { sqlLiteral } from "../sql.ts";
 import { openOutputSet } from "../outputs/set.ts";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { Duck } from "../db/duckdb.ts";
 import { exists } from "../fs.ts";
 
 /** A window of whole days, `[start, end)`, as `YYYY-MM-DD`. */

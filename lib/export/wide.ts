@@ -1,6 +1,6 @@
 /**
  * The wide table of the export: one row per day and site, the stack's headline metrics side by
- * side in the site's headline resource, summed over node types (DESIGN §12). Pure functions over
+ * side in the site's headline resource, summed over node types (docs/design.md §12). Pure functions over
  * the daily columns; no I/O.
  *
  * @module

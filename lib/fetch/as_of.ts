@@ -1,5 +1,5 @@
 /**
- * `as_of`: the moment a snapshot describes (DESIGN §5), not the moment it was copied.
+ * `as_of`: the moment a snapshot describes (docs/design.md §5), not the moment it was copied.
  *
  * In order: the fetch's `--as-of` flag, the site's `as_of` key, a DuckDB source's
  * `main.snapshot_meta.as_of`, else the server's clock; but when the newest record timestamp of the

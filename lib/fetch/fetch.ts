@@ -20,10 +20,10 @@
  *
  * @module
  */
+import { sqlIdent, sqlLiteral } from "../sql.ts";
 import { join } from "node:path";
 import { maskSecrets, maskUri, requireSecrets, type SiteConfig, siteSecrets } from "../config.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
-import { qualifiedName, quoteIdent, REGISTRY, type TableSpec } from "../registry.ts";
+import { qualifiedName, REGISTRY, type TableSpec } from "../registry.ts";
 import { chooseAsOf, RECORD_TIMESTAMP_COLUMNS } from "./as_of.ts";
 import { openConnector } from "./connectors/open.ts";
 import type { Connector, ReadTable } from "./connectors/types.ts";
@@ -509,7 +509,7 @@ async function newestRecord(
     (RECORD_TIMESTAMP_COLUMNS as readonly string[]).includes(c.name)
   );
   if (cols.length === 0) return null;
-  const q = (n: string) => quoteIdent(n, "duckdb");
+  const q = (n: string) => sqlIdent(n, "duckdb");
   const rows = await writer.duck.rows<{ at: string | null; col: string }>(
     cols.map((c) =>
       `SELECT strftime(max(${q(c.name)}), '%Y-%m-%dT%H:%M:%S') AS at, ${

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { catalogIdent } from "./select_sql.ts";
 
 /** Bytes of packed rows per chunk file (a row larger than this gets a chunk of its own). */

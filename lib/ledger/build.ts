@@ -1,6 +1,6 @@
 /**
  * Stage 03: spans -> step functions per metric, resource and node type -> derived metrics ->
- * exact daily means and resource-hours per month and year (DESIGN §2, §6, §8.3, §9).
+ * exact daily means and resource-hours per month and year (docs/design.md §2, §6, §8.3, §9).
  *
  * | step | how |
  * |---|---|
@@ -51,7 +51,7 @@ export interface NegativeSeries {
   min_value: number;
 }
 
-/** The stack check of DESIGN §8.3 and the negative-value diagnostics. */
+/** The stack check of docs/design.md §8.3 and the negative-value diagnostics. */
 export interface LedgerChecks {
   stack: { ok: boolean; instants: number; violations: number; max_abs_residual: number };
   /** How the step functions were summed: `exact` when every resource was (whole numbers), in
@@ -132,7 +132,7 @@ export async function buildSteps(
 
 /**
  * Builds the table `steps` (the step functions), the views `usage_t` and `usage_daily_t` and the
- * table `hours_t` from the table (or view) `spans` (DESIGN §2 columns), and checks the stack.
+ * table `hours_t` from the table (or view) `spans` (docs/design.md §2 columns), and checks the stack.
  *
  * @example
  * ```ts ignore
@@ -163,7 +163,7 @@ export async function buildLedger(
     : (BigInt(first) / 86_400_000_000n) * 86_400_000_000n;
   let endUs = options.end ? utcUs(options.end) : asOfUs;
   if (endUs > asOfUs) endUs = asOfUs;
-  // A window that holds no data is an error, never an empty page (DESIGN §12).
+  // A window that holds no data is an error, never an empty page (docs/design.md §12).
   const firstUs = first === null || first === undefined ? null : BigInt(first);
   if (endUs <= startUs || firstUs === null || endUs <= firstUs) {
     const asked = `[${options.start ?? isoOfUs(startUs).slice(0, 10)}, ${
@@ -244,7 +244,7 @@ export async function buildLedger(
       )`);
   }
   await db.run("DROP TABLE month_integrals");
-  // The step functions in the long shape of DESIGN §2, as a view: written once, never copied.
+  // The step functions in the long shape of docs/design.md §2, as a view: written once, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_t AS
     SELECT ${constants}, metric, CAST(resource AS ${resourceType}) AS resource, node_type,
@@ -256,7 +256,7 @@ export async function buildLedger(
 /**
  * Zero-fills the table `daily_r` (`metric, node_type, bucket_start, seconds, resource, integral`):
  * a row for every day of `[fromUs, toUs)` (the first and last may be partial) for every series
- * that has a row anywhere in it, integral 0 where it had none (DESIGN §12: a missing row never
+ * that has a row anywhere in it, integral 0 where it had none (docs/design.md §12: a missing row never
  * stands for zero).
  *
  * @example

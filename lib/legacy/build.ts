@@ -1,6 +1,6 @@
 /**
  * Stage 04: the legacy `chameleon_usage` caches side by side with the reconstructed ledger
- * (DESIGN §10, docs/decisions/0003-legacy-comparison.md).
+ * (docs/design.md §10, docs/decisions/0003-legacy-comparison.md).
  *
  * Legacy daily hours per node type become daily mean counts:
  *

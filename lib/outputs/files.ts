@@ -1,6 +1,6 @@
 /**
  * Every artifact of a site's output set: its file name, the one stage that writes it, its grain
- * and its key columns (DESIGN §2, docs/decisions/0011-output-sets.md). Stages, readers, the report
+ * and its key columns (docs/design.md §2, docs/decisions/0011-output-sets.md). Stages, readers, the report
  * and the notebooks name files only through {@linkcode OUTPUTS}; no file has two writers.
  *
  * | artifact | writer |

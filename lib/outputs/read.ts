@@ -10,8 +10,9 @@
  *
  * @module
  */
+import { sqlLiteral } from "../sql.ts";
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../db/duckdb.ts";
+import { Duck } from "../db/duckdb.ts";
 import { exists } from "../fs.ts";
 import { OUTPUT_FILES } from "./files.ts";
 import type { AuditSummaryRow } from "../spans/summary.ts";
@@ -119,7 +120,7 @@ function toUsage(r: Record<string, unknown>): UsageRow {
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
  * import { readUsageDaily } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/usage_daily.parquet`;
@@ -194,7 +195,7 @@ export const ALL_NODE_TYPES = "all node types";
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
  * import { readUsageSteps } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/usage.parquet`;
@@ -238,7 +239,7 @@ export async function readUsageSteps(path: string, filter: UsageFilter = {}): Pr
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
  * import { readHours } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/hours.parquet`;
@@ -301,7 +302,7 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
  * import { readLegacyComparison } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/legacy_comparison.parquet`;
@@ -350,7 +351,7 @@ export async function readLegacyComparison(
  * @example
  * ```ts
  * import { equal } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
  * import { readLegacyRanking } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/legacy_ranking.parquet`;
@@ -401,7 +402,7 @@ export async function readLegacyRanking(
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
  * import { readAuditSummary } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/audit.parquet`;
@@ -447,7 +448,7 @@ export interface SpanFilter {
  * @example
  * ```ts
  * import { deepEqual } from "node:assert/strict";
- * import { Duck, sqlLiteral } from "../db/duckdb.ts";
+ * import { Duck } from "../db/duckdb.ts";
  * import { readSpans } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/spans.parquet`;

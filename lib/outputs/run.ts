@@ -1,7 +1,7 @@
 /**
  * The JSON artifacts of a set: `spans_checks.json` (stage 02), `ledger_checks.json` (stage 03),
- * and the two the run writes from them, `invariants.json` (every check, combined: DESIGN §2 keys)
- * and `run.json` (how the set was made, with every file's digest: DESIGN §12).
+ * and the two the run writes from them, `invariants.json` (every check, combined: docs/design.md §2 keys)
+ * and `run.json` (how the set was made, with every file's digest: docs/design.md §12).
  *
  * @module
  */

@@ -4,7 +4,7 @@
  * time, one color family per site (dark = used, light = available).
  *
  * - available: the metric `available`, reservable capacity neither committed nor in maintenance
- *   (DESIGN §6).
+ *   (docs/design.md §6).
  * - used, by default (`used: "occupied"`): `occupied_reservation + occupied_ondemand`, capacity
  *   where an instance really runs. This counts reservation and on-demand sites alike (an
  *   on-demand-only site such as KVM@TACC has no `committed` at all). Committed but idle capacity

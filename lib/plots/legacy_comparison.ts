@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * Charts of the legacy comparison (DESIGN §10): the two collectors' daily series per metric as
+ * Charts of the legacy comparison (docs/design.md §10): the two collectors' daily series per metric as
  * step lines (one panel per metric), a year x metric heatmap of the discrepancy in node-hours,
  * and the largest discrepancies as bars.
  *

@@ -4,7 +4,7 @@
  * charts draw (collectors, site color families, audit reasons, resource units). Charts take
  * colors and labels from here and nowhere else.
  *
- * Color families follow the stack (DESIGN §6): reservation states in blues (darker = more
+ * Color families follow the stack (docs/design.md §6): reservation states in blues (darker = more
  * used), on-demand states in oranges, `maintenance` red, `pool_unknown` grey, `total` black.
  *
  * @module

@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 /**
- * The stacked usage chart of one resource (DESIGN §6): the exclusive leaf states of the stack
+ * The stacked usage chart of one resource (docs/design.md §6): the exclusive leaf states of the stack
  * (`LEAF_METRICS`) as stacked step areas, `total` as a black line and `reservable` as a dashed
  * line; summed over node types, or one panel per node type.
  *
  * The data are the daily means of `usage_daily.parquet`, not the raw steps of `usage.parquet`:
  * a day's value is the exact time-weighted mean of the step function over that UTC day (its
- * integral divided by 24 h, DESIGN §9), so the area of a day is exactly its resource-hours / 24,
+ * integral divided by 24 h, docs/design.md §9), so the area of a day is exactly its resource-hours / 24,
  * and ten years stay ~3,650 points per series. Weekly and monthly buckets (`bucket` option) are
  * means of those daily means, which are again exact time-weighted means because UTC days all
  * last 24 h.

@@ -350,7 +350,7 @@ export const CHAMELEON_USAGE_TABLES: readonly TableSpec[] = [
     key: "id",
     optional: true,
     selectAll: true,
-    doc: "Legacy maintenance of nodes over time; columns mapped per site (DESIGN §4).",
+    doc: "Legacy maintenance of nodes over time; columns mapped per site (docs/design.md §4).",
     columns: [
       col("id", "INT", false),
       v255("node_name"),

@@ -1,5 +1,5 @@
 /**
- * Headless execution of the numbered notebooks and their HTML export (DESIGN §2, report stage).
+ * Headless execution of the numbered notebooks and their HTML export (docs/design.md §2, report stage).
  *
  * | step | how |
  * |---|---|

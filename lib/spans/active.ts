@@ -19,7 +19,8 @@
  *
  * @module
  */
-import { sqlBigint, sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
+import { sqlBigint } from "../db/duckdb.ts";
 import { splitByWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
 import type { DerivedPlan } from "./plan.ts";

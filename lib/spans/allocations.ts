@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { createCandidates, rowsOfCandidates } from "./pieces.ts";
 import type { RecordsPlan } from "./plan.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Stage 02: snapshot -> spans, audit and invariants (DESIGN §2, §5, §7, §8).
+ * Stage 02: snapshot -> spans, audit and invariants (docs/design.md §2, §5, §7, §8).
  *
  * Each span source is a plan (plan.ts; the list in plans.ts, each with its decision table in its
  * module). The layers, each clamped to the one above it, come out of the plans' dependencies:
@@ -20,9 +20,11 @@
  *
  * @module
  */
+import { isoOfUs, utcUs } from "../time.ts";
+import { sqlLiteral } from "../sql.ts";
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { enumConstant, sqlBigint, sqlLiteral } from "../db/duckdb.ts";
+import { enumConstant, sqlBigint } from "../db/duckdb.ts";
 import { qualifiedName, REGISTRY } from "../registry.ts";
 import type { SiteConfig } from "../config.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
@@ -58,15 +60,6 @@ export interface SpansResult {
   staged: Staged;
   /** What was skipped and which series are therefore absent. */
   notes: string[];
-}
-
-/** Microseconds of an ISO UTC timestamp without zone. */
-export function isoToUs(iso: string): bigint {
-  const ms = Date.parse(iso.endsWith("Z") ? iso : `${iso.replace(" ", "T")}Z`);
-  if (Number.isNaN(ms)) {
-    throw new Error(`Cannot read timestamp "${iso}": expected YYYY-MM-DDTHH:MM:SS`);
-  }
-  return BigInt(ms) * 1000n;
 }
 
 /** Fails naming both tables when a plan's source table is present and a table it needs is not. */
@@ -132,7 +125,7 @@ export async function buildSpans(
   site: Pick<SiteConfig, "key" | "blazarCoverageStart" | "maintenance">,
   options: BuildSpansOptions = {},
 ): Promise<SpansResult> {
-  const asOfUs = isoToUs(snapshot.asOf);
+  const asOfUs = utcUs(snapshot.asOf);
   const staged = await stageSnapshot(db, snapshot);
   const ctx: SpanContext = {
     db,
@@ -178,9 +171,7 @@ export async function buildSpans(
     site: site.key,
     asOf: snapshot.asOf,
     asOfUs,
-    coverageStart: coverage === null
-      ? null
-      : new Date(Number(coverage / 1000n)).toISOString().slice(0, 19),
+    coverageStart: coverage === null ? null : isoOfUs(coverage),
     invariants,
     staged,
     notes: [

@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { type Duck, sqlLiteral } from "../db/duckdb.ts";
-import { quoteIdent } from "../registry.ts";
+import { sqlIdent, sqlLiteral } from "../sql.ts";
+import { type Duck } from "../db/duckdb.ts";
 
 /** The run-wide table of rows set apart: `(tbl, key_column, key, occurrence, occurrences, file_row)`. */
 const SET_APART = "staged_duplicates";
@@ -49,7 +49,7 @@ export async function tablesWithRepeatedKeys(
 ): Promise<string[]> {
   if (files.length === 0) return [];
   const checks = files.map((f) => {
-    const key = quoteIdent(f.key, "duckdb");
+    const key = sqlIdent(f.key, "duckdb");
     return `SELECT ${sqlLiteral(f.table)} AS tbl FROM (SELECT ${key} FROM read_parquet(${
       sqlLiteral(f.path)
     }) WHERE ${key} IS NOT NULL GROUP BY ALL HAVING count(*) > 1 LIMIT 1)`;
@@ -74,7 +74,7 @@ export async function setApartDuplicates(
   keyColumn: string,
   path: string,
 ): Promise<string | null> {
-  const key = quoteIdent(keyColumn, "duckdb");
+  const key = sqlIdent(keyColumn, "duckdb");
   const file = `read_parquet(${sqlLiteral(path)}, file_row_number = true)`;
   await db.run(`
     INSERT INTO ${SET_APART} BY NAME

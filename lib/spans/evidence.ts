@@ -1,5 +1,5 @@
 /**
- * Evidence rules (DESIGN §7): a lower layer fills a gap in an upper one, as spans with their own
+ * Evidence rules (docs/design.md §7): a lower layer fills a gap in an upper one, as spans with their own
  * source so their hours are reported apart. Nothing here changes a source row's accounting.
  *
  * | evidence | fills | source of the new spans |
@@ -12,14 +12,15 @@
  *
  * Evidence fills only where no record speaks: before a hostname's earliest record (purged
  * history) or for a hostname with no record at all. So an allocation that outlives its Blazar
- * host record, or an instance that outlives its host, is `clipped` there (DESIGN §7).
+ * host record, or an instance that outlives its host, is `clipped` there (docs/design.md §7).
  *
  * Ironic services serve many nodes each, so they prove no particular node existed
  * (docs/decisions/0002-host-spine.md).
  *
  * @module
  */
-import { sqlBigint, sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
+import { sqlBigint } from "../db/duckdb.ts";
 import { mergeWindows, splitByWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
 import { type DerivedPlan, type Metric, type TableHandle, tableHandle } from "./plan.ts";
@@ -32,7 +33,7 @@ export const EVIDENCE_ALLOCATION = "evidence.allocation";
 export const EVIDENCE_INSTANCE = "evidence.instance";
 /** Source of the spans a KVM nova-compute service proves (`total`). */
 export const EVIDENCE_SERVICE = "nova.services";
-/** Sources of evidence spans (DESIGN §7): their hours are reported apart from their layer's. */
+/** Sources of evidence spans (docs/design.md §7): their hours are reported apart from their layer's. */
 export const EVIDENCE_SOURCES = [EVIDENCE_ALLOCATION, EVIDENCE_INSTANCE] as const;
 
 /** The host records that speak for each metric evidence fills: their table's staging view. */

@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import { createCandidates } from "./pieces.ts";
 import { type RecordsPlan, type StagedSource, type TableHandle, tableHandle } from "./plan.ts";
 import type { SpanContext } from "./context.ts";

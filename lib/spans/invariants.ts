@@ -1,5 +1,5 @@
 /**
- * The invariants of DESIGN §8.1 and §8.2, exact in integer microseconds, checked on every run.
+ * The invariants of docs/design.md §8.1 and §8.2, exact in integer microseconds, checked on every run.
  *
  * For every source that has input rows:
  * - `rows`: input rows = rows with at least one valid piece + rows wholly rejected; every input row

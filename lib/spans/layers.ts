@@ -1,5 +1,5 @@
 /**
- * The window layers span sources are clamped to (DESIGN §7): each is a table
+ * The window layers span sources are clamped to (docs/design.md §7): each is a table
  * `(parent_key, s, e)` built from the span pieces of some metrics once every plan writing them
  * has run.
  *
@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
 import type { SpanContext } from "./context.ts";
 import { type LayerName, type Metric, type TableHandle, tableHandle } from "./plan.ts";
 import { HOST_WINDOWS, hostWindows } from "./node_types.ts";

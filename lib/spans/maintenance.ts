@@ -1,5 +1,5 @@
 /**
- * Span source: legacy maintenance records -> `maintenance` (DESIGN §4, §6).
+ * Span source: legacy maintenance records -> `maintenance` (docs/design.md §4, §6).
  *
  * The legacy `chameleon_usage.node_maintenance` schema is not public, so its columns are mapped
  * per site (`legacy.node_maintenance` in sites.yaml): daily rows `host, date[, hours]` (a row
@@ -21,8 +21,7 @@
  *
  * @module
  */
-import { sqlLiteral } from "../db/duckdb.ts";
-import { quoteIdent } from "../registry.ts";
+import { sqlIdent, sqlLiteral } from "../sql.ts";
 import { createCandidates, rowsOfCandidates } from "./pieces.ts";
 import type { SpanContext } from "./context.ts";
 import type { RecordsPlan, StagedSource } from "./plan.ts";
@@ -52,7 +51,7 @@ async function maintenanceCandidates(ctx: SpanContext): Promise<StagedSource> {
       );
     }
   }
-  const q = (c: string) => quoteIdent(c, "duckdb");
+  const q = (c: string) => sqlIdent(c, "duckdb");
   const start = m.layout === "daily"
     ? `CAST(${q(m.date)} AS TIMESTAMP)`
     : `CAST(${q(m.start)} AS TIMESTAMP)`;

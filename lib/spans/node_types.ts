@@ -1,5 +1,5 @@
 /**
- * Node types and host attributes per host window (DESIGN §7).
+ * Node types and host attributes per host window (docs/design.md §7).
  *
  * A host window is a maximal interval of `total` (Nova registrations and evidence) for one
  * hostname. Its node type comes from the Blazar host records of the same hostname that overlap

@@ -20,7 +20,8 @@
  *
  * @module
  */
-import { type Duck, enumType, sqlBigint, sqlLiteral } from "../db/duckdb.ts";
+import { sqlLiteral } from "../sql.ts";
+import { type Duck, enumType, sqlBigint } from "../db/duckdb.ts";
 import { MEASURED_METRICS } from "../metrics.ts";
 import { REASONS } from "./reasons.ts";
 import { excludeOverlaps, splitByWindows } from "../math/windows.ts";

@@ -1,5 +1,5 @@
 /**
- * Three-state pool membership (DESIGN §6): at every instant an existing host is `reservable`,
+ * Three-state pool membership (docs/design.md §6): at every instant an existing host is `reservable`,
  * `not_reservable` or `unknown`; the unknown part becomes `pool_unknown` spans.
  *
  * | case | state |
@@ -15,7 +15,9 @@
  *
  * @module
  */
-import { sqlBigint, sqlLiteral } from "../db/duckdb.ts";
+import { utcUs } from "../time.ts";
+import { sqlLiteral } from "../sql.ts";
+import { sqlBigint } from "../db/duckdb.ts";
 import { splitByWindows } from "../math/windows.ts";
 import type { SpanContext } from "./context.ts";
 import type { DerivedPlan } from "./plan.ts";
@@ -27,7 +29,7 @@ export const POOL = "pool_membership";
 /** Computes the coverage start (microseconds) of the site. */
 export async function coverageStart(ctx: SpanContext): Promise<bigint> {
   if (ctx.blazarCoverageStart) {
-    return BigInt(Date.parse(`${ctx.blazarCoverageStart}T00:00:00Z`)) * 1000n;
+    return utcUs(ctx.blazarCoverageStart);
   }
   const first = await ctx.db.value<bigint | null>(
     "SELECT min(epoch_us(created_at)) FROM stg_blazar_computehosts",

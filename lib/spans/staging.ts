@@ -12,8 +12,8 @@
  *
  * @module
  */
+import { sqlIdent, sqlLiteral } from "../sql.ts";
 import type { Duck } from "../db/duckdb.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
 import {
   createSetApart,
@@ -21,14 +21,7 @@ import {
   setApartDuplicates,
   tablesWithRepeatedKeys,
 } from "./duplicates.ts";
-import {
-  duckdbType,
-  qualifiedName,
-  quoteIdent,
-  REGISTRY,
-  type TableSpec,
-  tableSpec,
-} from "../registry.ts";
+import { duckdbType, qualifiedName, REGISTRY, type TableSpec, tableSpec } from "../registry.ts";
 
 /**
  * The columns that hold a host name (hypervisor or service host), per table: staged trimmed, with
@@ -110,10 +103,10 @@ async function stageOne(
   unique: string | null = null,
 ): Promise<boolean> {
   const name = qualifiedName(spec);
-  const target = quoteIdent(stagingName(name), "duckdb");
+  const target = sqlIdent(stagingName(name), "duckdb");
   if (path === null) {
     const cols = spec.columns.map((c) =>
-      `CAST(NULL AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name, "duckdb")}`
+      `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdent(c.name, "duckdb")}`
     );
     await db.run(`CREATE OR REPLACE TABLE ${target} AS SELECT ${cols.join(", ")} LIMIT 0`);
     return false;
@@ -136,7 +129,7 @@ async function stageOne(
     }
     const hosts = HOSTNAME_COLUMNS[name] ?? [];
     select = spec.columns.map((c) => {
-      const q = quoteIdent(c.name, "duckdb");
+      const q = sqlIdent(c.name, "duckdb");
       return hosts.includes(c.name)
         ? `${normalHostname(q)} AS ${q}`
         : `CAST(${q} AS ${duckdbType(c.type)}) AS ${q}`;

@@ -4,8 +4,8 @@
  *
  * @module
  */
+import { sqlLiteral } from "../sql.ts";
 import type { Duck } from "../db/duckdb.ts";
-import { sqlLiteral } from "../db/duckdb.ts";
 import { EVIDENCE_SOURCES } from "./evidence.ts";
 
 /** One row of the audit summary. */

@@ -41,7 +41,7 @@ for (const profile of ["small", "demo"] as const) {
 
 Deno.test({
   name:
-    "generateDemoSite() reaches the exact CHI@TACC row counts of DESIGN §4 with the tacc profile",
+    "generateDemoSite() reaches the exact CHI@TACC row counts of docs/design.md §4 with the tacc profile",
   ignore: Deno.env.get("LEDGER_SKIP_SLOW") === "1",
   fn: async () => {
     const dir = await Deno.makeTempDir();

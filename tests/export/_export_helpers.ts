@@ -5,13 +5,13 @@
  *
  * @module
  */
+import { sqlIdent, sqlLiteral } from "../../lib/sql.ts";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import postgres from "postgres";
 import { DEFAULT_MAINTENANCE, type SiteConfig } from "../../lib/config.ts";
-import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { Duck } from "../../lib/db/duckdb.ts";
 import type { Dialect } from "../../lib/export/schema.ts";
-import { quoteIdent } from "../../lib/registry.ts";
 
 /** One row of a hand-built `usage_daily.parquet` (site comes from the set). */
 export interface DailyRow {
@@ -87,13 +87,13 @@ export async function freshDatabase(
   const name = uniqueName();
   if (dialect === "mysql") {
     const c = await mysql.createConnection({ host: "127.0.0.1", port: 3306, user: "root" });
-    await c.query(`CREATE DATABASE ${quoteIdent(name, "mysql")}`);
+    await c.query(`CREATE DATABASE ${sqlIdent(name, "mysql")}`);
     await c.end();
     return {
       uri: `mysql://root@127.0.0.1:3306/${name}`,
       drop: async () => {
         const c = await mysql.createConnection({ host: "127.0.0.1", port: 3306, user: "root" });
-        await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name, "mysql")}`);
+        await c.query(`DROP DATABASE IF EXISTS ${sqlIdent(name, "mysql")}`);
         await c.end();
       },
     };
@@ -108,13 +108,13 @@ export async function freshDatabase(
         onnotice: () => {},
       });
     const sql = admin();
-    await sql.unsafe(`CREATE DATABASE ${quoteIdent(name, "postgres")}`);
+    await sql.unsafe(`CREATE DATABASE ${sqlIdent(name, "postgres")}`);
     await sql.end();
     return {
       uri: `postgres://postgres@127.0.0.1:5432/${name}`,
       drop: async () => {
         const sql = admin();
-        await sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name, "postgres")} WITH (FORCE)`);
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${sqlIdent(name, "postgres")} WITH (FORCE)`);
         await sql.end();
       },
     };

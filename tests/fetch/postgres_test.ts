@@ -32,7 +32,7 @@ Deno.test({
       await Deno.writeTextFile(join(dir, "sites.yaml"), yaml);
       const r = await runFetchCli(join(dir, "sites.yaml"), "t", { TZ: "America/Chicago" });
       equal(r.code, 0, r.stderr);
-      // A restored dump: as_of is the newest record (DESIGN §5), with one warning line.
+      // A restored dump: as_of is the newest record (docs/design.md §5), with one warning line.
       const manifest = await readManifest(join(dir, "in"), "2026-05-31");
       match(manifest.as_of_source, /^newest record \(/);
       match(manifest.as_of, /^2026-05-31T/);

@@ -176,7 +176,7 @@ Deno.test("allocations: effective start and end, deletions, future leases, orpha
   equal(r.spans.find((s) => s.source_row_id === "a9")!.node_type, "gpu_a100");
   equal(r.spans.find((s) => s.source_row_id === "a1")!.entity_id, "R1");
   ok(r.invariants.ok);
-  // With evidence on too: H2's Blazar record ended (an explicit end is a fact, DESIGN §7), so the
+  // With evidence on too: H2's Blazar record ended (an explicit end is a fact, docs/design.md §7), so the
   // allocation proves nothing after it and its second day stays clipped.
   const ev = await runSpans(tables);
   equal(spanSeconds(ev, (s) => s.source === AL && s.source_row_id === "a9"), DAY);

@@ -1,6 +1,7 @@
 import { equal, ok } from "node:assert/strict";
+import { sqlLiteral } from "../../lib/sql.ts";
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { Duck } from "../../lib/db/duckdb.ts";
 import { DEFAULT_MAINTENANCE } from "../../lib/config.ts";
 import { buildSpans } from "../../lib/spans/build.ts";
 import { MEASURED_METRICS } from "../../lib/metrics.ts";

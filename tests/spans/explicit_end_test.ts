@@ -1,5 +1,5 @@
 /**
- * An explicit end is a fact that evidence never overrides (DESIGN §7): evidence fills only before
+ * An explicit end is a fact that evidence never overrides (docs/design.md §7): evidence fills only before
  * a hostname's earliest record or where it has none; after a record's end it is a known absence.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";

@@ -1,6 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
+import { sqlLiteral } from "../../lib/sql.ts";
 import { join } from "node:path";
-import { Duck, sqlLiteral } from "../../lib/db/duckdb.ts";
+import { Duck } from "../../lib/db/duckdb.ts";
 import { busiestHost, spansBySource } from "../../lib/spans/summary.ts";
 
 async function spansFile(rows: [string | null, string, string, string, string | null][]) {
