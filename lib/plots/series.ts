@@ -138,6 +138,7 @@ export const REASON_COLORS: Readonly<Record<keyof typeof REASONS, string>> = {
   shelved_offloaded: "#b07aa1",
   committed_overlap: "#9d7660",
   duplicate_key: "#ff9da7",
+  unreadable_value: "#bab0ac",
 };
 
 const EXTRA_REASON_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"];

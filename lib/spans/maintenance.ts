@@ -12,6 +12,7 @@
  * | a mapped column is missing from the table | the run fails naming the column |
  * | host NULL or blank | `missing_host` |
  * | date / start NULL | `missing_start` |
+ * | hours not a number, not finite, or over 100,000 (`1e300`) | `unreadable_value` (0 seconds, the value in the detail) |
  * | zero or negative hours, end <= start | `phantom_span` |
  * | start >= as_of | `after_as_of` |
  * | no `reservable` window of the host overlaps | `orphan` |
@@ -26,6 +27,9 @@ import { createCandidates, rowsOfCandidates } from "./pieces.ts";
 import type { SpanContext } from "./context.ts";
 import type { RecordsPlan, StagedSource } from "./plan.ts";
 import { normalHostname } from "./staging.ts";
+
+/** Largest maintenance hours of one daily row that is read (more is `unreadable_value`). */
+const MAX_HOURS = 100_000;
 
 /** Source name of these spans. */
 export const MAINTENANCE = "chameleon_usage.node_maintenance";
@@ -55,11 +59,27 @@ async function maintenanceCandidates(ctx: SpanContext): Promise<StagedSource> {
   const start = m.layout === "daily"
     ? `CAST(${q(m.date)} AS TIMESTAMP)`
     : `CAST(${q(m.start)} AS TIMESTAMP)`;
+  // An hours value that is no finite number of at most MAX_HOURS is unreadable: the row is set
+  // apart (0 seconds) with the value in its detail, never a crash of the cast below.
+  const hours = m.layout === "daily" && m.hours ? q(m.hours) : null;
+  const hoursValue = hours ? `TRY_CAST(${hours} AS DOUBLE)` : null;
+  const unreadable = hours
+    ? `(${hours} IS NOT NULL AND (${hoursValue} IS NULL OR NOT isfinite(${hoursValue}) OR abs(${hoursValue}) > ${MAX_HOURS}))`
+    : "false";
   const end = m.layout === "daily"
-    ? (m.hours
-      ? `epoch_us(${start}) + CAST(round(CAST(${q(m.hours)} AS DOUBLE) * 3600000000) AS BIGINT)`
+    ? (hours
+      ? `epoch_us(${start}) + CAST(round(${hoursValue} * 3600000000) AS BIGINT)`
       : `epoch_us(${start}) + 86400000000`)
     : `epoch_us(CAST(${q(m.end)} AS TIMESTAMP))`;
+  const detail = hours
+    ? `CASE WHEN ${unreadable} THEN ${
+      sqlLiteral(
+        `column "${m.layout === "daily" ? m.hours : ""}" (legacy.node_maintenance.hours) = `,
+      )
+    } || CAST(${hours} AS VARCHAR) || ${
+      sqlLiteral(`: expected a finite number of hours up to ${MAX_HOURS}`)
+    } END`
+    : "NULL";
   const c = await createCandidates(ctx.db, "cand_maintenance");
   await ctx.db.run(`
     INSERT INTO ${c.name} BY NAME
@@ -70,7 +90,10 @@ async function maintenanceCandidates(ctx: SpanContext): Promise<StagedSource> {
     SELECT row_number() OVER () AS pid, ${sqlLiteral(MAINTENANCE)} AS source,
       'maintenance' AS metric, id::VARCHAR AS row_id, host_name_ AS entity_id,
       host_name_ AS hostname, host_name_ AS parent_key, epoch_us(${start}) AS s,
-      CASE WHEN ${start} IS NULL THEN NULL ELSE ${end} END AS e, 1 AS nodes
+      CASE WHEN ${start} IS NULL THEN NULL WHEN ${unreadable} THEN epoch_us(${start})
+        ELSE ${end} END AS e,
+      CASE WHEN ${start} IS NOT NULL AND ${unreadable} THEN 'unreadable_value' END AS reject,
+      ${detail} AS detail, 1 AS nodes
     FROM m`);
   return { candidates: c, rows: await rowsOfCandidates(ctx.db, c, "rows_maintenance") };
 }
@@ -94,7 +117,7 @@ export const MAINTENANCE_PLAN: RecordsPlan = {
   absentNote: `${MAINTENANCE} is absent: no maintenance series (admittable = reservable)`,
   enabled: (rules) => rules.maintenance,
   chain: "hosts",
-  reasons: [],
+  reasons: ["unreadable_value"],
   resources: ["nodes"],
   parent: { layer: "reservable", orphanDetail: "the host's reservable windows" },
   subtract: {

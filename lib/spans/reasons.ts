@@ -27,6 +27,8 @@ export const REASONS = {
     "The time an instance spent shelved and offloaded between its occupancy segments: it held no host.",
   duplicate_key:
     "A row whose primary key an earlier row of the same table (file order) already has: set apart at staging, the first row of the key is read; its interval is not read (0 seconds). The detail names schema.table, the key column and the key.",
+  unreadable_value:
+    "A value that cannot be read as what it stands for (a legacy maintenance row whose hours are not a finite number, or absurdly large such as 1e300): the row is set apart with 0 seconds and the value and column named in its detail.",
   committed_overlap:
     "Maintenance recorded while a Blazar allocation held the host: committed wins, the overlap is reported.",
 } as const;

@@ -339,6 +339,22 @@ Deno.test("instances: reservation link, ends, hosts from events, shelve segments
   equal(partition.input, partition.output + partition.rejected);
 });
 
+Deno.test("maintenance: an absurd hours value (1e300) is one unreadable_value row, never a crash", async () => {
+  const tables = {
+    ...HOST_H,
+    [MT]: [
+      { id: 1, node_name: "H", date: "2025-02-27", hours: 24 },
+      { id: 2, node_name: "H", date: "2025-02-28", hours: "1e300" },
+      { id: 3, node_name: "H", date: "2025-03-01", hours: "-1e300" },
+    ],
+  };
+  const r = await runSpans(tables);
+  equal(spanSeconds(r, (s) => s.source === MT), DAY);
+  deepEqual(auditOf(r, MT, "2"), [["unreadable_value", 0]]);
+  deepEqual(auditOf(r, MT, "3"), [["unreadable_value", 0]]);
+  ok(r.invariants.ok);
+});
+
 Deno.test("maintenance: daily rows, committed overlap, clamping, and a mapping error naming the column", async () => {
   const tables = {
     ...HOST_H,
