@@ -6,7 +6,7 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { isMap, isScalar, type LineCounter, type Node as YamlNode } from "yaml";
-import { maskSecrets, maskUri } from "./config.ts";
+import { maskSecrets, maskUri, type SiteConfig } from "./config.ts";
 
 /** A configuration error; its message starts with `file:line:`. */
 export class ConfigError extends Error {
@@ -158,4 +158,34 @@ export function nested(a: string, b: string): string | null {
   if (inside(a, b)) return "is inside";
   if (inside(b, a)) return "holds";
   return null;
+}
+
+/** The fetch's site keys: `as_of` (a date or `YYYY-MM-DDTHH:MM:SS`), timeouts in seconds. */
+export function fetchKeys(
+  ctx: Ctx,
+  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
+  what: string,
+): Pick<SiteConfig, "asOf" | "connectTimeoutS" | "statementTimeoutS"> {
+  const out: Record<string, string | number> = {};
+  const asOf = get("as_of");
+  if (asOf) {
+    const v = String(isScalar(asOf[1]) ? asOf[1].value : "");
+    const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2}))?$/.exec(v);
+    if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? "00:00:00"}Z`))) {
+      fail(
+        ctx,
+        asOf[1],
+        `Cannot load ${what} key "as_of": expected YYYY-MM-DD[THH:MM:SS], found "${v}"`,
+      );
+    }
+    out.asOf = `${m[1]}T${m[2] ?? "00:00:00"}`;
+  }
+  const timeouts = { connect_timeout: "connectTimeoutS", statement_timeout: "statementTimeoutS" };
+  for (const [k, field] of Object.entries(timeouts)) {
+    const it = get(k);
+    const v = it && isScalar(it[1]) ? Number(it[1].value) : NaN;
+    if (it && !(v > 0)) fail(ctx, it[1], `Cannot load ${what} key "${k}": expected seconds > 0`);
+    if (it) out[field] = v;
+  }
+  return out;
 }

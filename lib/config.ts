@@ -19,6 +19,7 @@ import {
   dir,
   entries,
   fail,
+  fetchKeys,
   lineOf,
   nested,
   str,
@@ -105,36 +106,6 @@ const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;
 const LEGACY_KEYS = ["node_maintenance"] as const;
 const DAILY_KEYS = ["layout", "host", "date", "hours"] as const;
 const WINDOW_KEYS = ["layout", "host", "start", "end"] as const;
-/** The fetch's site keys: `as_of` (a date or `YYYY-MM-DDTHH:MM:SS`), timeouts in seconds. */
-function fetchKeys(
-  ctx: Ctx,
-  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
-  what: string,
-): Pick<SiteConfig, "asOf" | "connectTimeoutS" | "statementTimeoutS"> {
-  const out: Record<string, string | number> = {};
-  const asOf = get("as_of");
-  if (asOf) {
-    const v = String(isScalar(asOf[1]) ? asOf[1].value : "");
-    const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2}))?$/.exec(v);
-    if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? "00:00:00"}Z`))) {
-      fail(
-        ctx,
-        asOf[1],
-        `Cannot load ${what} key "as_of": expected YYYY-MM-DD[THH:MM:SS], found "${v}"`,
-      );
-    }
-    out.asOf = `${m[1]}T${m[2] ?? "00:00:00"}`;
-  }
-  const timeouts = { connect_timeout: "connectTimeoutS", statement_timeout: "statementTimeoutS" };
-  for (const [k, field] of Object.entries(timeouts)) {
-    const it = get(k);
-    const v = it && isScalar(it[1]) ? Number(it[1].value) : NaN;
-    if (it && !(v > 0)) fail(ctx, it[1], `Cannot load ${what} key "${k}": expected seconds > 0`);
-    if (it) out[field] = v;
-  }
-  return out;
-}
-
 function parseMaintenance(ctx: Ctx, node: YamlNode | null, what: string): MaintenanceMapping {
   const items = entries(ctx, node, what);
   const layoutItem = items.find(([k]) => k === "layout");

@@ -4,13 +4,10 @@
  * Rows (parsed values or raw MySQL row packets) are packed as text (`packed_rows.ts`) into chunk
  * files of about 1 MiB; once a part holds about `batchBytes`, DuckDB casts it and writes a parquet
  * part in the background. `finish` renames or merges the parts into place atomically. Memory holds
- * one chunk; the disk the chunks of at most two parts (decision 0009).
- *
- * Every value reaches DuckDB as text and is cast to its parquet type exactly: dates without zone
+ * one chunk; the disk the chunks of at most two parts (decision 0009). Every value reaches DuckDB as text and is cast to its parquet type exactly: dates without zone
  * shift (zero dates NULL and counted), DECIMAL/BIGINT as text, floats as shortest round-trip text,
  * BOOLEAN from 0/1, text from strings, bytes (UTF-8) or objects (JSON). A value that cannot be cast
  * is NULL and counted per column (`unreadable`).
- *
  * @module
  */
 import type { DuckDBConnection } from "@duckdb/node-api";

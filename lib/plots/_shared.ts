@@ -173,46 +173,6 @@ export function oneOf<T>(fn: string, option: string, value: T, allowed: readonly
   return value;
 }
 
-const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?Z?$/;
-
-/**
- * Reads a UTC timestamp: a `Date`, or text `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (also
- * with `T` and a trailing `Z`). Text is always UTC, never local time.
- * @example
- * ```ts
- * import { equal, throws } from "node:assert/strict";
- * import { parseUtc } from "./_shared.ts";
- * equal(parseUtc("2025-01-02 03:04:05.678901").toISOString(), "2025-01-02T03:04:05.678Z");
- * equal(parseUtc("2025-01-02").getTime(), Date.UTC(2025, 0, 2));
- * throws(() => parseUtc("2024-13-01"), /Cannot read timestamp "2024-13-01"/);
- * ```
- */
-export function parseUtc(value: Date | string): Date {
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new RangeError(`Cannot read timestamp: invalid Date`);
-    return new Date(value.getTime());
-  }
-  const m = TIME.exec(String(value));
-  if (m) {
-    const [y, mo, d, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0));
-    const ms = Math.floor(Number((m[7] ?? "0").padEnd(6, "0")) / 1000);
-    const date = new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms));
-    // Date.UTC rolls over (2024-13-01 is 2025-01-01): only an exact round trip is a valid time
-    const parts = [
-      date.getUTCFullYear(),
-      date.getUTCMonth() + 1,
-      date.getUTCDate(),
-      date.getUTCHours(),
-      date.getUTCMinutes(),
-      date.getUTCSeconds(),
-    ];
-    if (parts.every((x, i) => x === [y, mo, d, h, mi, sec][i])) return date;
-  }
-  throw new RangeError(
-    `Cannot read timestamp "${value}": expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC)`,
-  );
-}
-
 /**
  * `YYYY-MM-DD` of a UTC instant.
  * @example

@@ -11,7 +11,8 @@ import * as Plot from "@observablehq/plot";
 import { MEASURED_METRICS } from "../metrics.ts";
 import { plotDocument } from "./dom.ts";
 import { seriesStyle } from "./series.ts";
-import { byText, figureHtml, parseUtc, resolveOptions } from "./_shared.ts";
+import { byText, figureHtml, resolveOptions } from "./_shared.ts";
+import { parseUtc } from "../time.ts";
 import type { SpanRow } from "../outputs/rows.ts";
 
 export type { SpanRow } from "../outputs/rows.ts";
