@@ -121,6 +121,7 @@ function toUsage(r: Record<string, unknown>): UsageRow {
  * ```ts
  * import { deepEqual } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readUsageDaily } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/usage_daily.parquet`;
@@ -196,6 +197,7 @@ export const ALL_NODE_TYPES = "all node types";
  * ```ts
  * import { deepEqual } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readUsageSteps } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/usage.parquet`;
@@ -240,6 +242,7 @@ export async function readUsageSteps(path: string, filter: UsageFilter = {}): Pr
  * ```ts
  * import { deepEqual } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readHours } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/hours.parquet`;
@@ -303,6 +306,7 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
  * ```ts
  * import { deepEqual } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readLegacyComparison } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/legacy_comparison.parquet`;
@@ -352,6 +356,7 @@ export async function readLegacyComparison(
  * ```ts
  * import { equal } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readLegacyRanking } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/legacy_ranking.parquet`;
@@ -403,6 +408,7 @@ export async function readLegacyRanking(
  * ```ts
  * import { deepEqual } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readAuditSummary } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/audit.parquet`;
@@ -449,6 +455,7 @@ export interface SpanFilter {
  * ```ts
  * import { deepEqual } from "node:assert/strict";
  * import { Duck } from "../db/duckdb.ts";
+ * import { sqlLiteral } from "../sql.ts";
  * import { readSpans } from "./read.ts";
  * using db = await Duck.open();
  * const file = `${await Deno.makeTempDir()}/spans.parquet`;
