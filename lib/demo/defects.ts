@@ -163,3 +163,46 @@ export function injectInstanceDefects(w: World) {
     w.flag("phantom", "nova.instances", id, "phantom_span");
   }
 }
+
+/**
+ * Injects on-demand instances that start after their host's last record was deleted (a hostname
+ * no later record reuses): the deletion is an explicit end, so the time after it is a known
+ * absence that the instance's evidence never fills (docs/design.md §7); the rows are `orphan`.
+ */
+export function injectInstancesAfterHostEnd(w: World) {
+  const d = w.defectRng;
+  const lastOf = new Map<string, Life>();
+  for (const life of w.lives) {
+    const prev = lastOf.get(life.hostname);
+    if (!prev || life.birth > prev.birth) lastOf.set(life.hostname, life);
+  }
+  // Deleted after the Blazar cutoff, with room for a whole instance before the snapshot.
+  const ended = [...lastOf.values()].filter((l) =>
+    l.death !== null && l.death > w.blazarCutoff && l.death < w.asOf - 4 * DAY
+  );
+  const pool = w.completed.filter((c) => c.end > w.blazarCutoff);
+  for (let i = 0; i < Math.max(2, Math.round(2 * w.opt.scale)); i++) {
+    if (ended.length === 0 || pool.length === 0) break;
+    const life = d.pick(ended);
+    const c = d.pick(pool);
+    const id = w.next("nova.instances");
+    const launched = life.death! + d.int(HOUR, DAY);
+    const terminated = launched + d.int(2 * HOUR, DAY);
+    w.emit("nova.instances", {
+      ...c.row,
+      id,
+      uuid: w.idRng.uuid(),
+      node: life.hostname,
+      created_at: launched - 10 * MIN,
+      launched_at: launched,
+      terminated_at: terminated,
+      deleted_at: terminated + 30,
+      deleted: id,
+      vm_state: "deleted",
+      display_name: `after-host-${id}`,
+    });
+    w.flag("instance_after_host_end", "nova.instances", id, "orphan", {
+      hostname: life.hostname,
+    });
+  }
+}

@@ -52,6 +52,7 @@ import {
   injectBlazarHostDefects,
   injectComputeNodeDefects,
   injectInstanceDefects,
+  injectInstancesAfterHostEnd,
 } from "./defects.ts";
 import { fillTargets } from "./filler.ts";
 
@@ -92,6 +93,7 @@ export function generateWorld(profile: Profile, sink: Sink, options: WorldOption
   finishTruth(w);
   writeMaintenanceRows(w);
   injectInstanceDefects(w);
+  injectInstancesAfterHostEnd(w);
   w.legacy.write((t, v) => w.emit(t, v), (t) => w.next(t));
   // KVM and Edge sites: one step each here (see the module doc).
   if (w.p.targets) fillTargets(w, w.p.targets);
