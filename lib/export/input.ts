@@ -56,6 +56,8 @@ interface RunJson {
 
 const RUN_FILE = "run.json";
 const DAILY_FILE = "usage_daily.parquet";
+/** Stage 04's legacy collector rows, same columns (docs/decisions/0011-output-sets.md). */
+const LEGACY_DAILY_FILE = "legacy_daily.parquet";
 
 /**
  * Reads a site's output set for export. `asked` holds the `--start`/`--end` dates of the
@@ -124,7 +126,7 @@ export async function readExportInput(
   const digests = listedDigests(run.files);
   if (digests.size > 0) {
     for (const [file, expected] of digests) {
-      if (file !== DAILY_FILE && file !== RUN_FILE) continue;
+      if (file !== DAILY_FILE && file !== LEGACY_DAILY_FILE && file !== RUN_FILE) continue;
       const actual = await sha256File(join(setDir, file));
       if (actual !== expected) {
         throw new Error(
@@ -145,7 +147,10 @@ export async function readExportInput(
       );
     }
   }
-  const daily = await readDaily(dailyPath, asked.site, window, what);
+  // Both collectors: the current rows and, where stage 04 ran, the legacy rows beside them.
+  const legacyPath = join(setDir, LEGACY_DAILY_FILE);
+  const paths = (await exists(legacyPath)) ? [dailyPath, legacyPath] : [dailyPath];
+  const daily = await readDaily(paths, asked.site, window, what);
   return { site: asked.site, window, asOf: String(run.as_of ?? ""), daily };
 }
 
@@ -219,13 +224,14 @@ async function sha256File(path: string): Promise<string> {
 }
 
 async function readDaily(
-  path: string,
+  paths: string[],
   site: string,
   window: DayWindow,
   what: string,
 ): Promise<DailyColumns> {
   using db = await Duck.open();
-  const src = `read_parquet(${sqlLiteral(path)})`;
+  const src = `read_parquet([${paths.map(sqlLiteral).join(", ")}])`;
+  const path = paths.join(" and ");
   const [check] = await db.json<{ sites: string; other: string; nulls: string; outside: string }>(
     `SELECT string_agg(DISTINCT site, ', ') AS sites,
             count(*) FILTER (WHERE site IS DISTINCT FROM $site) AS other,
