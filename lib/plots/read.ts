@@ -5,3 +5,4 @@
  * @module
  */
 export * from "../outputs/read.ts";
+export * from "../outputs/read_buckets.ts";

@@ -25,6 +25,7 @@ import {
   type Bucket,
   bucketEnd,
   BUCKETS,
+  bucketStart,
   byText,
   closeSteps,
   DAY_MS,
@@ -83,6 +84,12 @@ export interface PrepareUsageStackOptions {
   bucket?: StackBucket;
   /** Rows of other collectors are ignored. @default {"current"} */
   collector?: string;
+  /**
+   * The rows are already the buckets' means, each at its bucket's start (`readUsageBuckets` of
+   * `lib/outputs/read_buckets.ts`, which computes them in DuckDB): each is drawn as it is, a
+   * missing bucket is 0. @default {false}
+   */
+  bucketed?: boolean;
 }
 
 const PREPARE_DEFAULTS: Required<PrepareUsageStackOptions> = {
@@ -90,6 +97,7 @@ const PREPARE_DEFAULTS: Required<PrepareUsageStackOptions> = {
   byNodeType: false,
   bucket: "day",
   collector: "current",
+  bucketed: false,
 };
 
 /** The stack's order, bottom first. */
@@ -146,6 +154,11 @@ export function prepareUsageStack(
         `Cannot stack usage: the row of "${r.metric}" at "${r.timestamp}" is not at midnight UTC: expected daily means (usage_daily)`,
       );
     }
+    if (o.bucketed && bucketStart(t, o.bucket) !== t) {
+      throw new RangeError(
+        `Cannot stack usage: the row of "${r.metric}" at "${r.timestamp}" is not at the start of a ${o.bucket}: expected the means of readUsageBuckets()`,
+      );
+    }
     const key = `${r.site}\u0000${r.metric}\u0000${r.node_type}\u0000${t}`;
     if (seen.has(key)) {
       throw new RangeError(
@@ -173,8 +186,10 @@ export function prepareUsageStack(
   }
   if (acc.size === 0) return { resource, facets: [], leaves: [], lines: [], end: null };
   const facets = [...acc.keys()].sort((a, b) => byText(a ?? "", b ?? ""));
-  // Buckets: [start, end) with the data's days in them.
-  const buckets = dayBuckets(first, last, o.bucket);
+  // Buckets: [start, end) with the data's days in them (bucketed rows: each bucket's start).
+  const buckets = o.bucketed
+    ? startBuckets(first, last, o.bucket)
+    : dayBuckets(first, last, o.bucket);
   const series = (panel: string | null, metric: string): UsagePoint[] => {
     const byDay = acc.get(panel)?.get(metric);
     return buckets.map((b) => {
@@ -192,6 +207,13 @@ export function prepareUsageStack(
   };
 }
 
+/** Every bucket from the one starting at `first` to the one starting at `last`, as one day each. */
+function startBuckets(first: number, last: number, bucket: StackBucket) {
+  const out: { start: number; days: number[] }[] = [];
+  for (let s = first; s <= last; s = bucketEnd(s, bucket)) out.push({ start: s, days: [s] });
+  return out;
+}
+
 /** Options of {@linkcode renderUsageStack}. */
 export interface UsageStackOptions {
   /** @default {"nodes"} */
@@ -202,6 +224,8 @@ export interface UsageStackOptions {
   bucket?: StackBucket;
   /** @default {"current"} */
   collector?: string;
+  /** The rows are the buckets' means (see {@linkcode PrepareUsageStackOptions}). @default {false} */
+  bucketed?: boolean;
   /** The document Plot renders into. @default {plotDocument()} */
   document?: Document;
   /** @default {900} */
@@ -217,6 +241,7 @@ const RENDER_DEFAULTS: UsageStackOptions = {
   facet: null,
   bucket: "day",
   collector: "current",
+  bucketed: false,
   document: undefined,
   width: 900,
   height: 360,
@@ -259,6 +284,7 @@ export function renderUsageStack(rows: readonly UsageRow[], options?: UsageStack
     byNodeType: facet === "node_type",
     bucket,
     collector: o.collector,
+    bucketed: o.bucketed,
   });
   const doc = o.document ?? plotDocument();
   const label = (d: { metric: string }) => seriesStyle(d.metric).label;

@@ -6,10 +6,10 @@
  * |---|---|
  * | header: site, snapshot, as_of, window, invariant and legacy badges | `run.json`, `invariants.json` |
  * | headline tiles and utilization by year | `hours.parquet` (node-hours, summed over node types) |
- * | stacked usage per resource, node-type facets for nodes | `usage_daily.parquet` |
+ * | stacked usage per resource, node-type facets for nodes | `usage_daily.parquet` (bucket means computed in DuckDB) |
  * | invariants, negative derived series | `invariants.json` |
  * | audit summary, rule effects, what each source adds | `audit.parquet`, `spans.parquet` |
- * | legacy comparison | `legacy_comparison.parquet`, `legacy_ranking.parquet` (or why it was skipped) |
+ * | legacy comparison | `legacy_comparison.parquet` (summed over node types in DuckDB), `legacy_ranking.parquet` (or why it was skipped) |
  * | how it was made | `run.json`, the snapshot's manifest |
  *
  * Every string that comes from a database is escaped ({@linkcode markup}); charts are Plot's SVG,
@@ -37,8 +37,8 @@ import {
 import type { RankingRow } from "../legacy/build.ts";
 import {
   type LegacyComparisonRow,
-  readLegacyComparison,
-  readUsageDaily,
+  readLegacyDailySums,
+  readUsageBuckets,
   renderAudit,
   renderLegacyHeatmap,
   renderLegacyLines,
@@ -88,10 +88,14 @@ export interface SiteReportInput {
   audit: AuditSummaryRow[];
   effects: RuleEffect[];
   sources: SourceHours[];
-  /** Daily rows of the leaf states, total and reservable, per resource, summed over node types. */
+  /**
+   * Means per chart bucket ({@linkcode chartBucket}) of the leaf states, total and reservable, per
+   * resource, summed over node types (`readUsageBuckets`).
+   */
   usage: Record<Resource, UsageRow[]>;
-  /** Daily rows of the same metrics for nodes, per node type (the facets). */
+  /** Means per chart bucket of the same metrics for nodes, per node type (the facets). */
   nodesByType: UsageRow[];
+  /** The ranking, and the comparison summed over node types per day (`readLegacyDailySums`). */
   legacy: { ranking: RankingRow[]; comparison: LegacyComparisonRow[] } | null;
   snapshot: { asOfSource: string; tables: SnapshotTableRow[] } | null;
 }
@@ -114,31 +118,18 @@ export async function collectSiteReport(
   const { set, run, invariants } = await readRun(options.setDir ?? site.outputDir);
   const out = set.dir;
   using db = await Duck.open();
+  // The charts' reads run on a second connection, beside the tables' reads (DuckDB's threads).
+  using side = await db.connect();
+  const charts = readChartData(side, out, chartBucket(run.window));
   const years = await utilizationByYear(db, out, run.window);
   const auditPath = join(out, OUTPUT_FILES.audit);
   const spansPath = join(out, OUTPUT_FILES.spans);
   const audit = await auditSummary(db, auditPath);
   const effects = await ruleEffects(db, spansPath, auditPath, run.as_of);
   const sources = await spansBySource(db, spansPath, run.as_of);
-  const usage = {} as Record<Resource, UsageRow[]>;
-  for (const resource of RESOURCES) {
-    usage[resource] = await readUsageDaily(join(out, OUTPUT_FILES.usageDaily), {
-      resource,
-      metrics: CHART_METRICS,
-      sumNodeTypes: true,
-      db,
-    });
-  }
-  const nodesByType = await readUsageDaily(join(out, OUTPUT_FILES.usageDaily), {
-    resource: "nodes",
-    metrics: CHART_METRICS,
-    db,
-  });
   const ranking = await legacyRanking(db, out);
-  const compPath = join(out, OUTPUT_FILES.legacyComparison);
-  const legacy = ranking && (await exists(compPath))
-    ? { ranking, comparison: await readLegacyComparison(compPath, { db }) }
-    : null;
+  const { usage, nodesByType, comparison } = await charts;
+  const legacy = ranking && comparison ? { ranking, comparison } : null;
   return {
     setDir: set.dir,
     siteKey: site.key,
@@ -154,6 +145,30 @@ export async function collectSiteReport(
     legacy,
     snapshot: await snapshotTables(site.inputDir, run.snapshot_date),
   };
+}
+
+/**
+ * What the charts draw, aggregated in DuckDB (one row per bucket or day, not every row): usage
+ * per resource summed over node types, nodes per node type, and the legacy comparison summed over
+ * node types (null when the file is absent).
+ */
+async function readChartData(db: Duck, out: string, bucket: "day" | "week" | "month") {
+  const daily = join(out, OUTPUT_FILES.usageDaily);
+  const metrics = CHART_METRICS;
+  const usage = {} as Record<Resource, UsageRow[]>;
+  for (const resource of RESOURCES) {
+    usage[resource] = await readUsageBuckets(daily, {
+      resource,
+      metrics,
+      sumNodeTypes: true,
+      bucket,
+      db,
+    });
+  }
+  const nodesByType = await readUsageBuckets(daily, { resource: "nodes", metrics, bucket, db });
+  const compPath = join(out, OUTPUT_FILES.legacyComparison);
+  const comparison = await exists(compPath) ? await readLegacyDailySums(compPath, { db }) : null;
+  return { usage, nodesByType, comparison };
 }
 
 const RESOURCE_TITLE: Record<Resource, string> = {
@@ -264,15 +279,15 @@ function usageSection(input: SiteReportInput): RawHtml {
       return markup`<h3>${RESOURCE_TITLE[resource]}</h3><p class="note">No data.</p>`;
     }
     return markup`<h3>${RESOURCE_TITLE[resource]}</h3>${
-      rawHtml(renderUsageStack(rows, { resource, bucket }))
+      rawHtml(renderUsageStack(rows, { resource, bucket, bucketed: true }))
     }`;
   });
   const nodes = input.nodesByType;
-  const facets = nodes.length === 0
-    ? markup``
-    : markup`<h3>Nodes per node type</h3>${
-      rawHtml(renderUsageStack(nodes, { resource: "nodes", facet: "node_type", bucket }))
-    }`;
+  const facets = nodes.length === 0 ? markup`` : markup`<h3>Nodes per node type</h3>${
+    rawHtml(
+      renderUsageStack(nodes, { resource: "nodes", facet: "node_type", bucket, bucketed: true }),
+    )
+  }`;
   return markup`<p class="note">Exclusive states stacked, as ${
     bucketAdjective(bucket)
   } time-weighted means (exact:
