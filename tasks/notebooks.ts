@@ -3,7 +3,8 @@
  * [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--bucket day|week|month]` (`--help` lists them)
  *
  * Installs the Deno Jupyter kernel if needed, executes notebooks 01-04 headless with Debian's
- * nbconvert for the site and exports each as `<output_dir>/<notebook>.html`. Notebook 01 fetches
+ * nbconvert for the site and exports each as `<output_dir>/<notebook>.html`; notebooks that do
+ * not depend on each other run side by side (`notebookWaves`). Notebook 01 fetches
  * when `--fetch` is given or when the site has no snapshot yet; otherwise it lists the snapshots.
  * Any cell error fails the task, naming the notebook and the cell.
  *
@@ -22,7 +23,12 @@ import {
   workingDir,
 } from "../lib/params.ts";
 import { snapshotDates } from "../lib/fetch/manifest.ts";
-import { ensureDenoKernel, executeNotebook, NOTEBOOKS } from "../lib/report/notebooks.ts";
+import {
+  ensureDenoKernel,
+  executeNotebook,
+  NOTEBOOKS,
+  notebookWaves,
+} from "../lib/report/notebooks.ts";
 import { exploreLabel, setDirOf } from "../lib/pipeline.ts";
 
 /** Flags and help of the task. */
@@ -84,24 +90,31 @@ await runMain(async () => {
     say(`exploring: window [${p.start ?? "first"}, ${p.end ?? "as_of"}) in ${htmlDir}`);
   }
   const t0 = performance.now();
-  for (const name of names) {
+  // Independent notebooks run side by side, each in its own kernel (notebookWaves).
+  for (const wave of notebookWaves(names, { fetch, exploring: label !== null })) {
     const tick = Deno.stderr.isTerminal() && !quiet
       ? setInterval(() => {
         const s = ((performance.now() - t0) / 1000).toFixed(0);
-        Deno.stderr.writeSync(new TextEncoder().encode(`\rnotebooks ${name} running ... ${s} s`));
+        Deno.stderr.writeSync(
+          new TextEncoder().encode(`\rnotebooks ${wave.join(", ")} running ... ${s} s`),
+        );
       }, 1000)
       : undefined;
     try {
-      const r = await executeNotebook(join("notebooks", `${name}.ipynb`), {
-        outputDir: htmlDir,
-        env,
-      });
-      if (tick !== undefined) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
-      say(
-        `notebook=${name} status=ok seconds=${r.seconds} late_outputs=${r.lateOutputs}${
-          r.retried ? ` attempts=${r.attempts} retried="${r.retried}"` : ""
-        } html=${r.html}`,
-      );
+      const results = await Promise.allSettled(wave.map(async (name) => {
+        const r = await executeNotebook(join("notebooks", `${name}.ipynb`), {
+          outputDir: htmlDir,
+          env,
+        });
+        if (tick !== undefined) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+        say(
+          `notebook=${name} status=ok seconds=${r.seconds} late_outputs=${r.lateOutputs}${
+            r.retried ? ` attempts=${r.attempts} retried="${r.retried}"` : ""
+          } html=${r.html}`,
+        );
+      }));
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     } finally {
       if (tick !== undefined) clearInterval(tick);
     }

@@ -7,8 +7,8 @@
  * | {@linkcode readUsageBuckets} | `usage_daily.parquet` | metric, node type (or all) and day, week or month |
  * | {@linkcode readLegacyDailySums} | `legacy_comparison.parquet` | metric and day, summed over node types |
  *
- * Each returns exactly the numbers the chart computed from the daily rows before: sums are added
- * in the order the chart added them (`list_sum` over the group's values sorted by day or node
+ * Each returns exactly the numbers the chart computes from the daily rows: sums are added in the
+ * order the chart adds them (`list_sum` over the group's values sorted by day or node
  * type with `list_sort`, an order that does not depend on DuckDB's threads; `list(... ORDER BY)`
  * gives the same numbers at six times the cost), and a bucket's mean divides by the same number
  * of days.
@@ -46,7 +46,7 @@ function quoted(values: readonly string[]): string {
 
 /**
  * Time-weighted means per bucket from `usage_daily.parquet`: for each metric and node type (or
- * their sum, `sumNodeTypes`, node type {@linkcode ALL_NODE_TYPES}), the mean of its daily values
+ * their sum in node type order, `sumNodeTypes`, node type {@linkcode ALL_NODE_TYPES}), the mean of its daily values
  * over the bucket's days that lie between the first and the last day of all rows read (a day
  * without a row counts as 0). These are the points the stacked usage chart draws
  * (`prepareUsageStack` with `bucketed: true`), computed where the data are.
@@ -95,14 +95,17 @@ export async function readUsageBuckets(
       : `collector_type = ${sqlLiteral(filter.collector ?? "current")}`,
     filter.metrics === undefined ? "true" : `metric IN (${quoted(filter.metrics)})`,
   ].join(" AND ");
-  // Daily rows (summed over node types as readUsageDaily sums them), then one mean per bucket:
-  // the days of a bucket added in day order, divided by its days inside [first, last].
+  // Daily rows (summed over node types in node type order), then one mean per bucket: the days
+  // of a bucket added in day order, divided by its days inside [first, last]. Fixed orders, so
+  // the means do not depend on the file's row order or DuckDB's threads.
   const daily = filter.sumNodeTypes
     ? `SELECT site, collector_type, metric, resource, ${
       sqlLiteral(ALL_NODE_TYPES)
-    } AS node_type, "timestamp" AS day, sum(value)::DOUBLE AS value
-      FROM read_parquet(${sqlLiteral(path)}) WHERE ${where}
-      GROUP BY site, collector_type, metric, resource, "timestamp"`
+    } AS node_type, day, list_sum([x.v FOR x IN by_type]) AS value
+      FROM (SELECT site, collector_type, metric, resource, "timestamp" AS day,
+          list_sort(list({k: node_type, v: value::DOUBLE})) AS by_type
+        FROM read_parquet(${sqlLiteral(path)}) WHERE ${where}
+        GROUP BY site, collector_type, metric, resource, "timestamp")`
     : `SELECT site, collector_type, metric, resource, node_type, "timestamp" AS day,
         value::DOUBLE AS value
       FROM read_parquet(${sqlLiteral(path)}) WHERE ${where}`;

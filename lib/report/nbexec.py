@@ -8,7 +8,11 @@ machine. This client routes a late message to the cell it belongs to (by the par
 while the next cell runs, and after the last cell runs a trivial sentinel cell and drains the
 channel until it is quiet. The sentinel is removed before the notebook is written.
 
-Usage: nbexec.py INPUT.ipynb OUTPUT.ipynb KERNEL_NAME CELL_TIMEOUT_SECONDS
+With HTML and TEMPLATES, the executed notebook is also exported as HTML with the template
+`offline` of TEMPLATES, in this process (as `jupyter nbconvert --to html --template offline`
+would, without starting Python and importing nbconvert a second time).
+
+Usage: nbexec.py INPUT.ipynb OUTPUT.ipynb KERNEL_NAME CELL_TIMEOUT_SECONDS [HTML TEMPLATES]
 Prints one JSON line: {"late_outputs": N}.
 """
 
@@ -68,8 +72,24 @@ class LateOutputClient(NotebookClient):
             self.route_late(msg)
 
 
+def export_html(nb, dst, html, templates):
+    """Writes the notebook as HTML, named after the executed file as nbconvert names it."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TemplateExporter.extra_template_basedirs = [templates]
+    exporter = HTMLExporter(config=config, template_name="offline")
+    name = os.path.splitext(os.path.basename(dst))[0]
+    resources = {"metadata": {"name": name, "path": os.path.dirname(os.path.abspath(dst))}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    with open(html, "w", encoding="utf-8") as f:
+        f.write(body)
+
+
 def main():
     src, dst, kernel, timeout = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    html, templates = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else (None, None)
     nb = nbformat.read(src, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(SENTINEL))
     client = LateOutputClient(
@@ -82,6 +102,8 @@ def main():
     client.execute()
     nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and c.source == SENTINEL)]
     nbformat.write(nb, dst)
+    if html:
+        export_html(nbformat.read(dst, as_version=4), dst, html, templates)
     print(json.dumps({"late_outputs": client.late_outputs}))
 
 

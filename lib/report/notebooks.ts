@@ -4,9 +4,9 @@
  * | step | how |
  * |---|---|
  * | kernel | a kernelspec `deno-ledger` whose command is this very Deno binary (`deno jupyter --install --name deno-ledger`), installed when missing or pointing elsewhere; the analysts' own `deno` kernelspec is left alone |
- * | execute | `/usr/bin/python3 -m nbconvert --to notebook --execute --allow-errors`, with the site's parameters in the environment (`LEDGER_SITE`, `LEDGER_CONFIG`, `LEDGER_ROOT`, ...) |
+ * | execute | `nbexec.py` (nbclient, as `/usr/bin/python3 -m nbconvert --to notebook --execute --allow-errors`), with the site's parameters in the environment (`LEDGER_SITE`, `LEDGER_CONFIG`, `LEDGER_ROOT`, ...) |
  * | check | the executed notebook is read back: the first cell with an error output fails the run, naming notebook, cell number and the cell's first line; a cell that calls `Deno.jupyter` but got no output (the kernel can report a cell idle before its display arrives) is a lost display: the notebook is executed once more, then it fails |
- * | export | `nbconvert --to html --template offline` (`lib/report/nbconvert/`: the lab template without require.js and MathJax, so the page opens offline) into the site's output dir, by atomic rename |
+ * | export | by `nbexec.py` in the same Python, as `nbconvert --to html --template offline` would (`lib/report/nbconvert/`: the lab template without require.js and MathJax, so the page opens offline), into the site's output dir, by atomic rename |
  *
  * @module
  */
@@ -21,6 +21,43 @@ export const NOTEBOOKS = [
   "03_ledger",
   "04_compare_legacy",
 ] as const;
+
+/**
+ * The notebooks in waves: the notebooks of a wave run at the same time (each in its own kernel),
+ * a wave after the one before. Notebook 01 only lists snapshots when it does not fetch, so it runs
+ * beside the next one; 03 and 04 only read the site's set once 02 has just made it (without
+ * another window, which 03 and 04 would each compute), so they run side by side. Everything else
+ * runs in order.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual } from "node:assert/strict";
+ * import { NOTEBOOKS, notebookWaves } from "./notebooks.ts";
+ * deepEqual(notebookWaves(NOTEBOOKS, { fetch: false, exploring: false }),
+ *   [["01_fetch", "02_spans"], ["03_ledger", "04_compare_legacy"]]);
+ * deepEqual(notebookWaves(NOTEBOOKS, { fetch: true, exploring: true }),
+ *   [["01_fetch"], ["02_spans"], ["03_ledger"], ["04_compare_legacy"]]);
+ * deepEqual(notebookWaves(["03_ledger", "04_compare_legacy"], { fetch: false, exploring: false }),
+ *   [["03_ledger"], ["04_compare_legacy"]]);
+ * ```
+ */
+export function notebookWaves(
+  names: readonly string[],
+  options: { fetch: boolean; exploring: boolean },
+): string[][] {
+  const waves: string[][] = [];
+  for (const name of names) {
+    const last = waves.at(-1);
+    const only = last?.length === 1 ? last[0] : null;
+    const madeBefore = waves.slice(0, -1).some((w) => w.includes("02_spans"));
+    if (only === "01_fetch" && !options.fetch) last!.push(name);
+    else if (
+      only === "03_ledger" && name === "04_compare_legacy" && madeBefore && !options.exploring
+    ) last!.push(name);
+    else waves.push([name]);
+  }
+  return waves;
+}
 
 /** Name of the kernelspec the task installs and uses. */
 export const KERNEL_NAME = "deno-ledger";
@@ -214,6 +251,8 @@ export async function executeNotebook(
     let retried: string | undefined;
     let late = 0;
     const executed = join(work, `${name}.ipynb`);
+    // nbexec.py exports the HTML too, in the same Python (one start and one import of nbconvert).
+    const exported = join(work, `${name}.html`);
     const env = { ...options.env, PYDEVD_DISABLE_FILE_VALIDATION: "1", NO_COLOR: "1" };
     for (tries = 1; tries <= attempts; tries++) {
       const ex = await run(PYTHON, [
@@ -222,6 +261,8 @@ export async function executeNotebook(
         executed,
         KERNEL_NAME,
         String(options.cellTimeout ?? 1200),
+        exported,
+        TEMPLATES,
       ], { env });
       if (!ex.ok) {
         throw new Error(`Cannot execute notebook "${name}": ${lastLine(ex.stderr)}`);
@@ -239,24 +280,7 @@ export async function executeNotebook(
     }
     await Deno.mkdir(options.outputDir, { recursive: true });
     const target = join(options.outputDir, `${name}.html`);
-    const conv = await run(PYTHON, [
-      "-m",
-      "nbconvert",
-      "--to",
-      "html",
-      `--TemplateExporter.extra_template_basedirs=${TEMPLATES}`,
-      "--template",
-      "offline",
-      "--output-dir",
-      work,
-      "--output",
-      name,
-      executed,
-    ]);
-    if (!conv.ok) {
-      throw new Error(`Cannot export notebook "${name}" as HTML: ${lastLine(conv.stderr)}`);
-    }
-    await atomicWrite(target, (tmp) => Deno.copyFile(join(work, `${name}.html`), tmp));
+    await atomicWrite(target, (tmp) => Deno.copyFile(exported, tmp));
     return {
       notebook: name,
       html: target,
