@@ -7,6 +7,7 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { isMap, isScalar, type LineCounter, type Node as YamlNode } from "yaml";
 import { maskSecrets, maskUri, type SiteConfig } from "./config.ts";
+import { memoryLimit } from "./db/duckdb.ts";
 
 /** A configuration error; its message starts with `file:line:`. */
 export class ConfigError extends Error {
@@ -160,12 +161,15 @@ export function nested(a: string, b: string): string | null {
   return null;
 }
 
-/** The fetch's site keys: `as_of` (a date or `YYYY-MM-DDTHH:MM:SS`), timeouts in seconds. */
+/**
+ * The fetch's site keys: `as_of` (a date or `YYYY-MM-DDTHH:MM:SS`), timeouts in seconds; and the
+ * stages' `memory_limit` (DuckDB's, e.g. `1GiB`).
+ */
 export function fetchKeys(
   ctx: Ctx,
   get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
   what: string,
-): Pick<SiteConfig, "asOf" | "connectTimeoutS" | "statementTimeoutS"> {
+): Pick<SiteConfig, "asOf" | "connectTimeoutS" | "statementTimeoutS" | "memoryLimit"> {
   const out: Record<string, string | number> = {};
   const asOf = get("as_of");
   if (asOf) {
@@ -186,6 +190,15 @@ export function fetchKeys(
     const v = it && isScalar(it[1]) ? Number(it[1].value) : NaN;
     if (it && !(v > 0)) fail(ctx, it[1], `Cannot load ${what} key "${k}": expected seconds > 0`);
     if (it) out[field] = v;
+  }
+  const limit = get("memory_limit");
+  if (limit) {
+    const v = String(isScalar(limit[1]) ? limit[1].value : "");
+    try {
+      out.memoryLimit = memoryLimit(v, `${what} key "memory_limit"`);
+    } catch (e) {
+      fail(ctx, limit[1], (e as Error).message);
+    }
   }
   return out;
 }

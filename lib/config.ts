@@ -66,6 +66,8 @@ export interface SiteConfig {
   readonly asOf?: string;
   readonly connectTimeoutS?: number;
   readonly statementTimeoutS?: number;
+  /** DuckDB's memory limit in the stages (`1GiB`; spills beyond it, `lib/db/duckdb.ts`). */
+  readonly memoryLimit?: string;
   readonly envSecrets?: readonly string[]; // values of `${ENV}` references: always masked
 }
 
@@ -100,6 +102,7 @@ const SITE_KEYS = [
   "as_of",
   "connect_timeout",
   "statement_timeout",
+  "memory_limit",
 ] as const;
 /** Keys of the predecessor tool's site entries: `data_dir` is our `input_dir`; `adapters` is ignored. */
 const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;

@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { Duck } from "./db/duckdb.ts";
+import { DEFAULT_MEMORY_LIMIT, Duck, stageDb } from "./db/duckdb.ts";
 import { sqlLiteral } from "./sql.ts";
 import type { SiteConfig } from "./config.ts";
 import { loadSnapshot, type Snapshot } from "./fetch/manifest.ts";
@@ -47,6 +47,30 @@ export type { RunRecord, StageRecord } from "./outputs/run.ts";
 export const LEDGER_VERSION = "0.1.0";
 
 /**
+ * How a stage opens DuckDB for a site: the site's `memory_limit` (default
+ * {@linkcode DEFAULT_MEMORY_LIMIT}) and a spill directory inside its output directory, named per
+ * process (`.duckdb-<pid>.tmp`, removed on close, or by the next run's `removeStale` when the
+ * process died).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { stageDbOptions } from "./pipeline.ts";
+ * const o = stageDbOptions({ outputDir: "/srv/out", memoryLimit: "4GiB" });
+ * equal(o.tempDir, `/srv/out/.duckdb-${Deno.pid}.tmp`);
+ * equal(o.limit, "4GiB");
+ * ```
+ */
+export function stageDbOptions(
+  site: Pick<SiteConfig, "outputDir" | "memoryLimit">,
+): { tempDir: string; limit: string } {
+  return {
+    tempDir: join(site.outputDir, `.duckdb-${Deno.pid}.tmp`),
+    limit: site.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+  };
+}
+
+/**
  * Stage 02: spans, audit and `spans_checks.json` into `dir` (default: the site's output
  * directory) from the site's snapshot (the newest, or of `date`). Fails naming source, check and
  * numbers when an invariant is violated (after writing the files, so the audit can be read).
@@ -69,7 +93,7 @@ export async function runSpansStage(
   const dir = options.dir ?? site.outputDir;
   const snapshot = options.snapshot ??
     await loadSnapshot(site.inputDir, { date: options.snapshotDate });
-  using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
+  using db = await stageDb(stageDbOptions(site));
   const result = await buildSpans(db, snapshot, site, {
     rules: options.rules,
     failOnViolation: false,
@@ -101,7 +125,7 @@ export async function runLedgerStage(
 ): Promise<LedgerChecks & { asOf: string; doc: LedgerChecksDoc }> {
   const dir = options.dir ?? site.outputDir;
   const spans = await readJsonArtifact<SpansChecksDoc>(dir, OUTPUT_FILES.spansChecks);
-  using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
+  using db = await stageDb(stageDbOptions(site));
   // A view, not a copy: the ledger reads 8 of the 13 columns of spans.parquet, once.
   await db.run(
     `CREATE OR REPLACE VIEW spans AS SELECT * FROM read_parquet(${
@@ -161,7 +185,7 @@ export async function runLegacyStage(
   const dir = options.dir ?? site.outputDir;
   const cache = snapshot.tables["chameleon_usage.node_usage_report_cache"]?.path;
   if (!cache) return null;
-  using db = await Duck.open(":memory:", { preserve_insertion_order: "true" });
+  using db = await stageDb({ ...stageDbOptions(site), preserveOrder: true });
   return await buildLegacyComparison(db, {
     site: site.key,
     reportCache: cache,

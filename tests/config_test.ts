@@ -10,6 +10,8 @@ import {
   selectSite,
   siteSecrets,
 } from "../lib/config.ts";
+import { DEFAULT_MEMORY_LIMIT } from "../lib/db/duckdb.ts";
+import { stageDbOptions } from "../lib/pipeline.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 const parse = (text: string, vars: Record<string, string> = {}) =>
@@ -144,6 +146,11 @@ const cases: [string, string, RegExp][] = [
     "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    legacy:\n      node_maintenance: { layout: windows, host: h, start: s }\n",
     /^etc\/test\.yaml:6: .*node_maintenance": missing key "end"/,
   ],
+  [
+    "bad memory limit",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    memory_limit: 2 gigs\n",
+    /^etc\/test\.yaml:5: Cannot read site "demo" key "memory_limit": expected a size such as 1GiB or 800MB, found "2 gigs"/,
+  ],
   ["missing sites", "other: 1\n", /^etc\/test\.yaml:1: Cannot load the file: unknown key "other"/],
   [
     "duplicate key",
@@ -161,6 +168,18 @@ for (const [what, text, pattern] of cases) {
     });
   });
 }
+
+Deno.test("memory_limit sets DuckDB's limit of the stages; without it the default", () => {
+  const site = (extra: string) =>
+    selectSite(
+      parse(`sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n${extra}`),
+      "demo",
+    );
+  equal(site("    memory_limit: 1.5GiB\n").memoryLimit, "1.5GiB");
+  equal(stageDbOptions(site("    memory_limit: 1.5GiB\n")).limit, "1.5GiB");
+  equal(site("").memoryLimit, undefined);
+  equal(stageDbOptions(site("")).limit, DEFAULT_MEMORY_LIMIT);
+});
 
 Deno.test("selectSite() names an unknown site, the line of the site list, and the known ones", () => {
   const cfg = parse(GOOD, { TACC_PW: "x", KVM_PW: "y" });

@@ -21,12 +21,12 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { runMain } from "../cli.ts";
 import { loadSitesConfig, selectSite } from "../config.ts";
-import { Duck } from "../db/duckdb.ts";
+import { stageDb } from "../db/duckdb.ts";
 import { sqlLiteral } from "../sql.ts";
 import { buildSteps } from "../ledger/build.ts";
 import { utcUs } from "../time.ts";
 import { loadSnapshot } from "../fetch/manifest.ts";
-import { OUTPUT_FILES, runLedgerStage, runSpansStage } from "../pipeline.ts";
+import { OUTPUT_FILES, runLedgerStage, runSpansStage, stageDbOptions } from "../pipeline.ts";
 import { ledgerFloorSql, spansFloorSql, spansInputs } from "./stages_bench.ts";
 
 const STEPS = ["spans", "ledger", "sweepline", "floor-spans", "floor-ledger"] as const;
@@ -55,7 +55,7 @@ await runMain(async () => {
     const r = await runLedgerStage(site);
     result = { stack_ok: r.stack.ok, instants: r.stack.instants };
   } else if (step === "sweepline") {
-    using db = await Duck.open(":memory:", { preserve_insertion_order: "false" });
+    using db = await stageDb(stageDbOptions(site));
     const asOf: string =
       JSON.parse(await Deno.readTextFile(join(site.outputDir, OUTPUT_FILES.spansChecks))).as_of;
     await db.run(
@@ -66,7 +66,8 @@ await runMain(async () => {
     await buildSteps(db, utcUs(asOf));
     result = { rows: Number(await db.value("SELECT count(*) FROM steps")) };
   } else {
-    using db = await Duck.open();
+    // The floors run under the stages' memory limit too (they sort the same rows).
+    using db = await stageDb({ ...stageDbOptions(site), preserveOrder: true });
     const statements = step === "floor-spans"
       ? spansFloorSql(await loadSnapshot(site.inputDir), await spansInputs(site.maintenance))
       : ledgerFloorSql(

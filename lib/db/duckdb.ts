@@ -19,6 +19,7 @@ export class Duck implements Disposable {
   readonly instance: DuckDBInstance;
   readonly conn: DuckDBConnection;
   #closed = false;
+  #onClose: (() => void)[] = [];
   /** Whether closing this also closes the database (false for {@linkcode connect}'s). */
   #ownsInstance: boolean;
 
@@ -64,6 +65,11 @@ export class Duck implements Disposable {
     return new Duck(this.instance, await this.instance.connect(), false);
   }
 
+  /** Calls `f` after the database is closed (once). */
+  onClose(f: () => void): void {
+    this.#onClose.push(f);
+  }
+
   /** Runs statements; nothing is returned. */
   async run(sql: string, params?: Params): Promise<void> {
     await this.conn.run(sql, params);
@@ -94,11 +100,70 @@ export class Duck implements Disposable {
     this.#closed = true;
     this.conn.closeSync();
     if (this.#ownsInstance) this.instance.closeSync();
+    for (const f of this.#onClose) f();
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** DuckDB's memory limit for the stages when the site sets none (`memory_limit` in sites.yaml). */
+export const DEFAULT_MEMORY_LIMIT = "1GiB";
+
+/**
+ * Checks a memory size as DuckDB's `memory_limit` takes it (`1GiB`, `1.5GB`, `800MB`) and returns
+ * it; throws naming `what` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { equal, throws } from "node:assert/strict";
+ * import { memoryLimit } from "./duckdb.ts";
+ * equal(memoryLimit("1.5GiB"), "1.5GiB");
+ * throws(() => memoryLimit("lots", "key \"memory_limit\""), /key "memory_limit": expected a size such as 1GiB or 800MB, found "lots"/);
+ * ```
+ */
+export function memoryLimit(text: string, what = "memory limit"): string {
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.test(text)) {
+    throw new Error(`Cannot read ${what}: expected a size such as 1GiB or 800MB, found "${text}"`);
+  }
+  return text;
+}
+
+/**
+ * Opens the in-memory database of a stage with a memory limit and a spill directory: DuckDB keeps
+ * its buffers under `limit` and writes what does not fit to `tempDir` (made when needed; DuckDB
+ * removes its files when it closes, `close()` removes the directory). Rows may change order
+ * between steps (`preserve_insertion_order = false`) unless `preserveOrder`.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { stageDb } from "./duckdb.ts";
+ * const tmp = `${await Deno.makeTempDir()}/.duckdb_tmp`;
+ * const db = await stageDb({ tempDir: tmp, limit: "256MiB" });
+ * equal(await db.value("SELECT current_setting('memory_limit')"), "256.0 MiB");
+ * db.close();
+ * ```
+ */
+export async function stageDb(options: {
+  tempDir: string;
+  limit?: string;
+  preserveOrder?: boolean;
+}): Promise<Duck> {
+  const db = await Duck.open(":memory:", {
+    preserve_insertion_order: options.preserveOrder ? "true" : "false",
+    memory_limit: memoryLimit(options.limit ?? DEFAULT_MEMORY_LIMIT),
+    temp_directory: options.tempDir,
+  });
+  db.onClose(() => {
+    try {
+      Deno.removeSync(options.tempDir, { recursive: true });
+    } catch {
+      // Never made (nothing spilled) or already gone.
+    }
+  });
+  return db;
 }
 
 /**
