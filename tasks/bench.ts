@@ -4,9 +4,10 @@
  * Runs the project's benchmarks (each stage adds its own to `BENCHES`), prints each as markdown
  * and writes it into its section of `docs/benchmarks.md`. Benchmarks: `fetch` (01, the `tacc`
  * profile from MariaDB to parquet against `mariadb --batch`); `stages` (02 spans and 03 ledger on
- * `tacc` and 10x `tacc` against DuckDB reading and sorting the same columns). `--runs` is the runs
- * of each step (default 5), `--runs-large` those on the large profiles, whose steps take minutes
- * (10x `tacc`; default 1).
+ * `tacc` and 10x `tacc` against DuckDB reading and sorting the same columns); `demo` (the report
+ * and the four notebooks on the demo site). `--runs` is the runs of each step (default 5),
+ * `--runs-large` those on the large profiles, whose steps take minutes (10x `tacc`, and the
+ * notebooks; default 1).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { taskArgs } from "../lib/params.ts";
 import { exists } from "../lib/fs.ts";
 import { benchFetch, fetchBenchMarkdown } from "../lib/bench/fetch_bench.ts";
 import { benchStages, stagesBenchMarkdown } from "../lib/bench/stages_bench.ts";
+import { benchDemo, demoBenchMarkdown } from "../lib/bench/demo_bench.ts";
 
 /** A benchmark: a title and a function returning its markdown. */
 interface Bench {
@@ -30,6 +32,11 @@ const BENCHES: Record<string, Bench> = {
   stages: {
     title: "02 spans and 03 ledger: parquet to spans to usage",
     run: async ({ runs, largeRuns }) => stagesBenchMarkdown(await benchStages({ runs, largeRuns })),
+  },
+  demo: {
+    title: "Report and notebooks on the demo",
+    run: async ({ runs, largeRuns }) =>
+      demoBenchMarkdown(await benchDemo({ runs, notebookRuns: largeRuns })),
   },
 };
 
@@ -52,11 +59,11 @@ function withSection(doc: string, name: string, title: string, body: string): st
 export const BENCH_TASK = {
   name: "bench",
   summary:
-    "Runs the benchmarks (fetch: 01 MariaDB to parquet against mariadb --batch; stages: 02 and 03 on tacc and 10x tacc against DuckDB sorts), prints each and writes it into docs/benchmarks.md.",
+    "Runs the benchmarks (fetch: 01 MariaDB to parquet against mariadb --batch; stages: 02 and 03 on tacc and 10x tacc against DuckDB sorts; demo: the report and the notebooks on the demo), prints each and writes it into docs/benchmarks.md.",
   flags: {
     only: {
       type: "string",
-      value: "fetch,stages",
+      value: "fetch,stages,demo",
       help: "run only these benchmarks",
       defaultText: "all",
     },
@@ -65,7 +72,7 @@ export const BENCH_TASK = {
       type: "string",
       value: "N",
       default: "1",
-      help: "runs on the large profiles (minutes each)",
+      help: "runs on the large profiles and of the notebooks (minutes each)",
     },
   },
   example: "deno task bench --only stages --runs 3",
