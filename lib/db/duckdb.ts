@@ -5,6 +5,7 @@
  * @module
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { dirname } from "node:path";
 import { sqlLiteral } from "../sql.ts";
 
 /** Bound parameters: positional (`$1`) or named (`$name`). */
@@ -140,7 +141,7 @@ export function memoryLimit(text: string, what = "memory limit"): string {
  * ```ts
  * import { equal } from "node:assert/strict";
  * import { stageDb } from "./duckdb.ts";
- * const tmp = `${await Deno.makeTempDir()}/.duckdb_tmp`;
+ * const tmp = `${await Deno.makeTempDir()}/out/.duckdb-1.tmp`; // out/ is made when missing
  * const db = await stageDb({ tempDir: tmp, limit: "256MiB" });
  * equal(await db.value("SELECT current_setting('memory_limit')"), "256.0 MiB");
  * db.close();
@@ -151,6 +152,8 @@ export async function stageDb(options: {
   limit?: string;
   preserveOrder?: boolean;
 }): Promise<Duck> {
+  // DuckDB makes the directory itself, but not its parent (an output directory not made yet).
+  await Deno.mkdir(dirname(options.tempDir), { recursive: true });
   const db = await Duck.open(":memory:", {
     preserve_insertion_order: options.preserveOrder ? "true" : "false",
     memory_limit: memoryLimit(options.limit ?? DEFAULT_MEMORY_LIMIT),
