@@ -168,10 +168,8 @@ function parseSite(
   } else if (many) {
     const w = `${what} key "db_uris"`;
     const uriItems = entries(ctx, many[1], w);
-    // The predecessor listed a `zun` schema for Edge sites; this project does not read it yet.
-    const known = predecessor ? uriItems.filter(([k]) => k !== "zun") : uriItems;
-    checkKeys(ctx, known, SCHEMAS, w);
-    for (const [schema, valueNode] of known) {
+    checkKeys(ctx, uriItems, SCHEMAS, w);
+    for (const [schema, valueNode] of uriItems) {
       const ww = `${what} key "db_uris.${schema}"`;
       dbUris[schema as SchemaName] = checkUri(
         ctx,

@@ -85,7 +85,7 @@ export const ALL_METRICS: readonly string[] = [
 ];
 
 /** The resources every span carries, and the ledger's `resource` values. */
-export const RESOURCES = ["nodes", "vcpus", "memory_mb", "disk_gb"] as const;
+export const RESOURCES = ["nodes", "vcpus", "memory_mb", "disk_gb", "devices"] as const;
 /** One resource. */
 export type Resource = typeof RESOURCES[number];
 

@@ -273,6 +273,7 @@ chi_edge:
   equal(tacc.inputDir, "/data/tacc");
   equal(tacc.outputDir, "/srv/ledger/output/chi_tacc");
   equal(tacc.dbUris.nova, "mysql://root:pw@127.0.0.1:3307/nova");
+  equal(cfg.sites.get("chi_edge")!.dbUris.zun, "mysql://root:pw@127.0.0.1:3310/zun");
   equal(cfg.notes?.length, 1);
   match(
     cfg.notes![0],

@@ -105,7 +105,7 @@ export async function buildSteps(
     SELECT CAST(metric AS ${metricType}) AS metric, CAST(node_type AS ${nodeType}) AS node_type,
       epoch_us(start) AS s,
       CASE WHEN "end" IS NULL THEN NULL ELSE least(epoch_us("end"), ${asOf}) END AS e,
-      nodes, vcpus, memory_mb, disk_gb
+      ${values.join(", ")}
     FROM spans WHERE epoch_us(start) < ${asOf}`);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE metric_terms (out ${metricType}, series ${metricType}, k DOUBLE)`,

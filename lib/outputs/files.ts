@@ -59,6 +59,7 @@ export const OUTPUTS = {
       "vcpus",
       "memory_mb",
       "disk_gb",
+      "devices",
     ],
   },
   audit: {

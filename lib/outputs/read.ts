@@ -477,7 +477,8 @@ export async function readSpans(path: string, filter: SpanFilter = {}): Promise<
         ${TS("start")} AS start, ${
         TS("end")
       } AS "end", nodes::DOUBLE AS nodes, vcpus::DOUBLE AS vcpus,
-        memory_mb::DOUBLE AS memory_mb, disk_gb::DOUBLE AS disk_gb
+        memory_mb::DOUBLE AS memory_mb, disk_gb::DOUBLE AS disk_gb,
+        COLUMNS(c -> c = 'devices')::DOUBLE
       FROM read_parquet(${sqlLiteral(path)}) WHERE ${w}
       ORDER BY hypervisor_hostname, metric, start, source, source_row_id`,
       w.params,
@@ -495,5 +496,6 @@ export async function readSpans(path: string, filter: SpanFilter = {}): Promise<
       vcpus: num(r.vcpus),
       memory_mb: num(r.memory_mb),
       disk_gb: num(r.disk_gb),
+      devices: r.devices === undefined ? 0 : num(r.devices),
     })));
 }

@@ -5,6 +5,9 @@
  * @module
  */
 import { ccSoftDelete, col, novaSoftDelete, type TableSpec, ts, v255, v36 } from "./spec.ts";
+import { BLAZAR_DEVICE_TABLES } from "./edge_tables.ts";
+
+export { ZUN_TABLES } from "./edge_tables.ts";
 
 /**
  * Source tables of the `nova` schema: compute nodes, services, instances and their actions.
@@ -154,7 +157,7 @@ export const NOVA_API_TABLES: readonly TableSpec[] = [
 
 /**
  * Source tables of the `blazar` schema: hosts, their capabilities, leases, reservations and
- * allocations, in each schema era.
+ * allocations, in each schema era; then the devices of CHI@Edge (edge_tables.ts).
  *
  * In pipeline order.
  */
@@ -303,6 +306,7 @@ export const BLAZAR_TABLES: readonly TableSpec[] = [
       ...ccSoftDelete,
     ],
   },
+  ...BLAZAR_DEVICE_TABLES,
 ];
 
 /**

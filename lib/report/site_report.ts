@@ -161,6 +161,7 @@ const RESOURCE_TITLE: Record<Resource, string> = {
   vcpus: "vCPUs",
   memory_mb: "Memory (MB)",
   disk_gb: "Disk (GB)",
+  devices: "Devices",
 };
 
 function tiles(y: YearUtilization | null): RawHtml {

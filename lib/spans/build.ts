@@ -219,7 +219,8 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
       CASE WHEN ${kvm} THEN p.vcpus / nullif(w.vcpus, 0) ELSE coalesce(p.nodes, 1) END::DOUBLE AS nodes,
       CASE WHEN ${kvm} THEN p.vcpus ELSE w.vcpus END::DOUBLE AS vcpus,
       CASE WHEN ${kvm} THEN p.memory_mb ELSE w.memory_mb END::DOUBLE AS memory_mb,
-      CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb
+      CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb,
+      coalesce(p.devices, 0)::DOUBLE AS devices
     FROM span_pieces p
     LEFT JOIN (SELECT *, unnest(range(s // ${YEAR}, (e - 1) // ${YEAR} + 1)) AS year FROM ${HOST_WINDOWS.name}) w
       ON w.hostname = p.hostname AND w.year = p.s // ${YEAR} AND w.s <= p.s AND p.s < w.e`);

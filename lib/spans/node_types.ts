@@ -17,6 +17,10 @@
  * | records of one type overlap | that type |
  * | records of several types overlap | the type with the most overlapping time (ties: the latest record); listed as a conflict |
  *
+ * Edge devices (`blazar.devices`) are records of the same kind, named by their `name`: their
+ * node type is the `machine_name` capability (property of `resource_type` `device`, newest
+ * first), else their `device_type`.
+ *
  * Host size (vcpus, memory, disk) comes from the window's latest compute-node row with non-zero
  * values, else from its Blazar records (Ironic reports zeros in Nova since resource classes).
  *
@@ -54,6 +58,29 @@ async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
 }
 
 /**
+ * SQL: the device records as Blazar records (`id, hostname, s, e, node_type` and NULL sizes):
+ * node type from the newest `machine_name` capability, else `device_type`.
+ */
+function deviceRecords(asOf: string): string {
+  return `
+    SELECT d.id, d.name AS hostname, epoch_us(d.created_at) AS s,
+      least(coalesce(epoch_us(d.deleted_at), ${asOf}), ${asOf}) AS e,
+      coalesce(m.machine_name, nullif(trim(CAST(d.device_type AS VARCHAR)), '')) AS node_type,
+      NULL AS hypervisor_type, NULL::INTEGER AS vcpus, NULL::INTEGER AS memory_mb,
+      NULL::INTEGER AS local_gb
+    FROM stg_blazar_devices d LEFT JOIN (
+      SELECT c.device_id, trim(c.capability_value) AS machine_name
+      FROM stg_blazar_device_extra_capabilities c
+      JOIN stg_blazar_resource_properties p ON p.id = c.property_id
+      WHERE p.property_name = 'machine_name' AND p.resource_type = 'device'
+        AND nullif(trim(c.capability_value), '') IS NOT NULL
+      QUALIFY row_number() OVER (PARTITION BY c.device_id
+        ORDER BY c.deleted_at IS NULL DESC, c.created_at DESC NULLS LAST, c.id DESC) = 1
+    ) m ON m.device_id = d.id
+    WHERE d.created_at IS NOT NULL AND d.name IS NOT NULL`;
+}
+
+/**
  * Builds {@linkcode HOST_WINDOWS} from the `total` span pieces, and `node_type_conflicts` for
  * windows that several node types claim.
  */
@@ -76,7 +103,8 @@ export async function hostWindows(ctx: SpanContext): Promise<TableHandle<"host_w
       least(coalesce(epoch_us(h.deleted_at), ${asOf}), ${asOf}) AS e,
       t.node_type, h.hypervisor_type, h.vcpus, h.memory_mb, h.local_gb
     FROM stg_blazar_computehosts h LEFT JOIN blazar_node_types t ON t.computehost_id = h.id
-    WHERE h.created_at IS NOT NULL AND h.hypervisor_hostname IS NOT NULL`);
+    WHERE h.created_at IS NOT NULL AND h.hypervisor_hostname IS NOT NULL
+    UNION ALL ${deviceRecords(asOf)}`);
   await ctx.db.run(`
     CREATE OR REPLACE TABLE window_types AS
     SELECT w.window_id, b.node_type,

@@ -36,7 +36,7 @@ import { type TableHandle, tableHandle } from "./plan.ts";
 export const CANDIDATE_COLUMNS = `
   pid BIGINT, source span_source, metric span_metric, row_id VARCHAR, entity_id VARCHAR,
   hostname VARCHAR, parent_key VARCHAR, s BIGINT, e BIGINT, reject VARCHAR, detail VARCHAR,
-  nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE`;
+  nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE, devices DOUBLE`;
 
 /**
  * Creates the ENUM types `span_source` (the given source names), `span_metric` (the measured
@@ -64,7 +64,7 @@ export async function createCollectors(
   await db.run(`
     CREATE OR REPLACE TABLE span_pieces (
       source span_source, metric span_metric, row_id VARCHAR, entity_id VARCHAR, hostname VARCHAR,
-      s BIGINT, e BIGINT, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE);
+      s BIGINT, e BIGINT, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE, devices DOUBLE);
     CREATE OR REPLACE TABLE audit_pieces (
       source span_source, row_id VARCHAR, reason span_reason, s BIGINT, e BIGINT, us BIGINT,
       hostname VARCHAR, detail VARCHAR);
@@ -195,6 +195,7 @@ const SPAN_COLUMNS = [
   "vcpus",
   "memory_mb",
   "disk_gb",
+  "devices",
 ] as const;
 
 /**
