@@ -16,13 +16,14 @@
 import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import { sqlIdent, sqlLiteral } from "../sql.ts";
-import { profileByName } from "./profiles.ts";
+import { type Profile, profileByName } from "./profiles.ts";
+import { qualifiedName, REGISTRY } from "../registry.ts";
 import { DuckDBSink, type Omissions } from "./duckdb_sink.ts";
 import { type Defect, generateWorld, type ZeroDate } from "./world.ts";
 
 /** Options of {@linkcode generateDemoSite}. */
 export interface GenerateOptions {
-  /** `small`, `demo` or `tacc`. @default {"demo"} */
+  /** `small`, `demo`, `tacc` or `edge`. @default {"demo"} */
   profile?: string;
   /** Multiplier of hosts, leases and instances. @default {1} */
   scale?: number;
@@ -67,6 +68,37 @@ export function eraLayout(era: "name" | "fork" | "property"): {
       ? ["blazar.resource_properties"]
       : ["blazar.extra_capabilities"],
   };
+}
+
+/** The tables an Edge site writes: its leases, the device tables and Zun's. */
+export const EDGE_TABLES: readonly string[] = [
+  "blazar.leases",
+  "blazar.reservations",
+  "blazar.resource_properties",
+  ...REGISTRY.filter((t) => t.schema === "zun" || t.table.startsWith("device")).map(
+    qualifiedName,
+  ),
+];
+
+/**
+ * The tables a profile's site lacks: a bare-metal site has no device or Zun table, an Edge site
+ * only {@linkcode EDGE_TABLES}.
+ *
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { absentTables } from "./generate.ts";
+ * import { profileByName } from "./profiles.ts";
+ * ok(absentTables(profileByName("demo")).includes("zun.container"));
+ * ok(absentTables(profileByName("edge")).includes("nova.instances"));
+ * ```
+ */
+export function absentTables(profile: Profile): string[] {
+  const edge = new Set(EDGE_TABLES);
+  return REGISTRY.map(qualifiedName).filter((t) =>
+    profile.edge ? !edge.has(t) : edge.has(t) && !t.startsWith("blazar.leases") &&
+      t !== "blazar.reservations" && t !== "blazar.resource_properties"
+  );
 }
 
 /**
@@ -130,7 +162,10 @@ export async function generateDemoSite(
   await Deno.remove(tmpDb).catch(() => {});
   await Deno.remove(`${tmpDb}.wal`).catch(() => {});
   const layout = eraLayout(era);
-  const sink = await DuckDBSink.create(tmpDb, layout);
+  const skipTables = profile.edge
+    ? absentTables(profile)
+    : [...new Set([...layout.skipTables, ...absentTables(profile)])];
+  const sink = await DuckDBSink.create(tmpDb, { ...layout, skipTables });
   await sink.prepare();
   let world;
   try {

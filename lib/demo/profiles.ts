@@ -5,6 +5,8 @@
  * - `small`: two node types over six months, for unit tests (generates well under a second).
  * - `demo`: the default, about five years of a bare-metal site with six node types.
  * - `tacc`: the row counts of CHI@TACC (docs/design.md §4) over ten years, for benchmarks.
+ * - `edge`: a CHI@Edge site over two years: about 300 devices of four machine types, device
+ *   leases and Zun containers (`edge.ts`), no hosts.
  *
  * `--scale N` multiplies hosts, leases and instances (and the targets of entity tables); the
  * per-day legacy caches keep one row per node type per day. Scaled targets are floors, not exact
@@ -12,6 +14,8 @@
  *
  * @module
  */
+
+import type { EdgeSpec } from "./edge.ts";
 
 /** A node type of the modelled site. */
 export interface NodeTypeSpec {
@@ -33,7 +37,7 @@ export interface NodeTypeSpec {
 
 /** One generator profile. */
 export interface Profile {
-  readonly name: "small" | "demo" | "tacc";
+  readonly name: "small" | "demo" | "tacc" | "edge";
   readonly seed: number;
   /** Start of the modelled history (UTC, ISO date). */
   readonly start: string;
@@ -60,6 +64,8 @@ export interface Profile {
   readonly maintenancePerYear: number;
   /** Exact row count per table at scale 1, reached by padding with neutral rows. */
   readonly targets?: Readonly<Record<string, number>>;
+  /** An Edge site: devices, device leases and containers instead of hosts (`edge.ts`). */
+  readonly edge?: EdgeSpec;
 }
 
 /** Tables whose targets do not scale: one row per node type per day. */
@@ -242,6 +248,34 @@ export const PROFILES: Readonly<Record<Profile["name"], Profile>> = {
       "chameleon_usage.node_usage": 625625,
       "chameleon_usage.node_usage_report_cache": 50946,
       "chameleon_usage.node_count_cache": 50946,
+    },
+  },
+  edge: {
+    name: "edge",
+    seed: 42,
+    start: "2024-06-01",
+    asOf: "2026-06-01T00:00:00",
+    novaCutoff: "2024-06-01",
+    blazarCutoff: "2024-06-01",
+    nodeTypes: [],
+    leases: 0,
+    otherLeaseShare: 0,
+    multiHostShare: 0,
+    floatingIpShare: 0,
+    lifecycleShare: 0,
+    reregistrations: 0,
+    maintenancePerYear: 0,
+    edge: {
+      machines: [
+        { name: "raspberrypi4-64", prefix: "rpi4", count: 140, introDays: 0, gapHours: 30 },
+        { name: "jetson-nano", prefix: "nano", count: 80, introDays: 30, gapHours: 20 },
+        { name: "jetson-xavier-nx", prefix: "xavier", count: 40, introDays: 150, gapHours: 12 },
+        { name: "raspberrypi5", prefix: "rpi5", count: 40, introDays: 420, gapHours: 40 },
+      ],
+      deletedShare: 0.12,
+      nonReservableShare: 0.06,
+      noCapabilityShare: 0.03,
+      survivingShare: 0.15,
     },
   },
 };

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Interval } from "../math/intervals.ts";
-import { deriveMetrics, MEASURED_METRICS, type Resource, RESOURCES } from "../metrics.ts";
+import { deriveMetrics, MEASURED_METRICS, type Resource } from "../metrics.ts";
 
 /** Measured states the generator records (`pool_unknown` is 0 in the truth: it knows the pool). */
 export type Measured = Exclude<typeof MEASURED_METRICS[number], "pool_unknown">;
@@ -47,26 +47,40 @@ export function monthEdges(from: number, to: number): number[] {
   return edges;
 }
 
+/** The resources of a bare-metal site's truth (an Edge site's is `devices` alone). */
+export const HOST_RESOURCES: readonly Resource[] = ["nodes", "vcpus", "memory_mb", "disk_gb"];
+
 /** Accumulates exact resource-seconds per measured state, node type and month. */
 export class TruthAccumulator {
   readonly from: number;
   readonly to: number;
   readonly #edges: number[];
   readonly #cells = new Map<string, number[]>();
+  readonly #resources: readonly Resource[];
 
-  /** Truth is counted inside `[from, to)` (epoch seconds). */
-  constructor(from: number, to: number) {
+  /**
+   * Truth is counted inside `[from, to)` (epoch seconds), for `resources` (the amounts given to
+   * {@linkcode TruthAccumulator.add} are in this order).
+   */
+  constructor(from: number, to: number, resources: readonly Resource[] = HOST_RESOURCES) {
     this.from = from;
     this.to = to;
     this.#edges = monthEdges(from, to);
+    this.#resources = resources;
   }
 
-  /** Adds every interval of a set, each holding `amounts`. */
-  add(metric: Measured, nodeType: string, amounts: Amounts, intervals: readonly Interval[]) {
+  /** Adds every interval of a set, each holding `amounts` (one per resource). */
+  add(
+    metric: Measured,
+    nodeType: string,
+    amounts: Amounts | readonly number[],
+    intervals: readonly Interval[],
+  ) {
     const key = `${metric}\u0000${nodeType}`;
+    const width = this.#resources.length;
     let cell = this.#cells.get(key);
     if (!cell) {
-      cell = new Array((this.#edges.length - 1) * 4).fill(0);
+      cell = new Array((this.#edges.length - 1) * width).fill(0);
       this.#cells.set(key, cell);
     }
     const edges = this.#edges;
@@ -77,7 +91,7 @@ export class TruthAccumulator {
       while (i < edges.length - 1 && edges[i] < e) {
         const secs = Math.min(e, edges[i + 1]) - Math.max(s, edges[i]);
         if (secs > 0) {
-          for (let r = 0; r < 4; r++) cell[i * 4 + r] += secs * amounts[r];
+          for (let r = 0; r < width; r++) cell[i * width + r] += secs * amounts[r];
         }
         i++;
       }
@@ -94,11 +108,12 @@ export class TruthAccumulator {
     );
     const nodeTypes = [...new Set([...this.#cells.keys()].map((k) => k.split("\u0000")[1]))].sort();
     const out: TruthRow[] = [];
+    const width = this.#resources.length;
     const get = (metric: string, nt: string, i: number, r: number) =>
-      this.#cells.get(`${metric}\u0000${nt}`)?.[i * 4 + r] ?? 0;
+      this.#cells.get(`${metric}\u0000${nt}`)?.[i * width + r] ?? 0;
     for (let i = 0; i < months.length; i++) {
       for (const nt of nodeTypes) {
-        for (let r = 0; r < 4; r++) {
+        for (let r = 0; r < width; r++) {
           const measured: Record<string, number> = {};
           for (const m of MEASURED_METRICS) {
             measured[m] = m === "pool_unknown" ? 0 : get(m, nt, i, r);
@@ -115,7 +130,7 @@ export class TruthAccumulator {
               month: months[i],
               node_type: nt,
               metric,
-              resource: RESOURCES[r],
+              resource: this.#resources[r],
               seconds,
               hours: seconds / 3600,
             });

@@ -37,7 +37,8 @@
  * Further site kinds (KVM, Edge) go in their own modules beside these (e.g. `kvm.ts`,
  * `edge.ts`), each a function of a {@linkcode World}, and get one step in
  * {@linkcode generateWorld}, after the bare-metal steps and before the filler, so that the
- * bare-metal output stays what it is.
+ * bare-metal output stays what it is. An Edge profile (`edge` set) has no hosts: its world is
+ * the `edge.ts` step alone.
  *
  * @module
  */
@@ -55,6 +56,7 @@ import {
   injectInstancesAfterHostEnd,
 } from "./defects.ts";
 import { fillTargets } from "./filler.ts";
+import { writeEdge } from "./edge.ts";
 
 export {
   type Defect,
@@ -82,6 +84,17 @@ export { capabilityNames } from "./hosts.ts";
  */
 export function generateWorld(profile: Profile, sink: Sink, options: WorldOptions): WorldResult {
   const w = new World(profile, sink, options);
+  if (profile.edge) {
+    // An Edge site has devices, not hosts: its own step alone (edge.ts).
+    writeEdge(w, profile.edge);
+    return {
+      truth: w.truth,
+      defects: w.defects,
+      zeroDates: w.zeroDates,
+      counts: w.counts,
+      patches: w.patches,
+    };
+  }
   makeLives(w);
   writeNova(w);
   injectComputeNodeDefects(w);

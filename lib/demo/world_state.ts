@@ -195,7 +195,11 @@ export class World {
     this.asOf = utcSeconds(profile.asOf);
     this.novaCutoff = utcSeconds(profile.novaCutoff);
     this.blazarCutoff = utcSeconds(profile.blazarCutoff);
-    this.truth = new TruthAccumulator(this.t0, this.asOf);
+    this.truth = new TruthAccumulator(
+      this.t0,
+      this.asOf,
+      profile.edge ? ["devices"] : undefined,
+    );
     this.legacy = new LegacyMethod(
       this.t0,
       this.asOf,
