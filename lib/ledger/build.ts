@@ -97,6 +97,12 @@ export async function buildSteps(
     ...found.map((f) => f.metric),
   ]);
   const nodeType = enumOf(found.map((f) => f.node_type));
+  // Spans written before a resource existed (`devices`) hold none of it: 0, not an error.
+  const have = new Set(
+    (await db.json<{ column_name: string }>("SELECT column_name FROM (DESCRIBE spans)"))
+      .map((c) => c.column_name),
+  );
+  const resourceColumns = values.map((v) => have.has(v) ? v : `0::DOUBLE AS ${v}`);
   // Views down to the steps (span values, deltas, combined deltas): the steps are one statement
   // from spans.parquet, with no table in between (intervalsToDeltas reads the spans twice, for
   // starts and ends).
@@ -105,7 +111,7 @@ export async function buildSteps(
     SELECT CAST(metric AS ${metricType}) AS metric, CAST(node_type AS ${nodeType}) AS node_type,
       epoch_us(start) AS s,
       CASE WHEN "end" IS NULL THEN NULL ELSE least(epoch_us("end"), ${asOf}) END AS e,
-      ${values.join(", ")}
+      ${resourceColumns.join(", ")}
     FROM spans WHERE epoch_us(start) < ${asOf}`);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE metric_terms (out ${metricType}, series ${metricType}, k DOUBLE)`,
