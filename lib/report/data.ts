@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../sql.ts";
 import { exists } from "../fs.ts";
+import { headlineResource } from "../export/wide.ts";
 import type { RankingRow } from "../legacy/build.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
 import { type InvariantsDoc, readJsonArtifact, type RunRecord } from "../outputs/run.ts";
@@ -95,8 +96,9 @@ const YEAR_METRICS = [
 ] as const;
 
 /**
- * Node-hours per state and year from `hours.parquet` (current collector, resource `nodes`,
- * summed over node types), with the headline ratios; a ratio whose denominator is zero is null.
+ * Resource-hours per state and year from `hours.parquet` (current collector, resource `nodes`
+ * unless given: an Edge site's headline is `devices`; summed over node types), with the headline
+ * ratios; a ratio whose denominator is zero is null.
  *
  * @example
  * ```ts ignore
@@ -107,6 +109,7 @@ export async function utilizationByYear(
   db: Duck,
   outputDir: string,
   window: { start: string; end: string },
+  resource = "nodes",
 ): Promise<YearUtilization[]> {
   const path = join(outputDir, OUTPUT_FILES.hours);
   if (!(await exists(path))) {
@@ -121,7 +124,7 @@ export async function utilizationByYear(
       .join(", ")
   }
     FROM read_parquet(${sqlLiteral(path)})
-    WHERE period = 'year' AND resource = 'nodes' AND collector_type = 'current'
+    WHERE period = 'year' AND resource = ${sqlLiteral(resource)} AND collector_type = 'current'
     GROUP BY ALL ORDER BY year`);
   const ws = utcMs(window.start.slice(0, 10));
   const we = utcMs(window.end.slice(0, 19));
@@ -217,4 +220,71 @@ export async function snapshotTables(
       message: t.message ?? null,
     })),
   };
+}
+
+/**
+ * The headline resource of a site's output set (lib/export/wide.ts `headlineResource`), from the
+ * resources whose current `total` is ever non-zero in `hours.parquet`: `devices` at an Edge
+ * site, else `nodes`.
+ *
+ * @example
+ * ```ts ignore
+ * const resource = await headlineOfSet(db, "output/edge"); // "devices"
+ * ```
+ */
+export async function headlineOfSet(db: Duck, outputDir: string): Promise<string> {
+  const rows = await db.json<{ resource: string }>(`
+    SELECT DISTINCT resource::VARCHAR AS resource FROM read_parquet(${
+    sqlLiteral(join(outputDir, OUTPUT_FILES.hours))
+  })
+    WHERE collector_type = 'current' AND metric = 'total' AND hours <> 0`);
+  const found = new Set(rows.map((r) => r.resource));
+  return found.size === 0 ? "nodes" : headlineResource(found);
+}
+
+/** One node type's resource-hours in one period (see {@linkcode hoursByNodeType}). */
+export interface NodeTypeHours {
+  node_type: string;
+  total: number;
+  reservable: number;
+  committed: number;
+  available: number;
+  occupied_reservation: number;
+  /** committed / (reservable - maintenance); null when nothing was admittable. */
+  committed_share: number | null;
+}
+
+/**
+ * Resource-hours of `total`, `reservable`, `committed`, `available` and `occupied_reservation` per
+ * node type (for devices: per machine type) in one month or year of `hours.parquet`, largest
+ * total first, with the committed share.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await hoursByNodeType(db, "output/edge", { resource: "devices", period: "month", start: "2026-05-01" });
+ * ```
+ */
+export async function hoursByNodeType(
+  db: Duck,
+  outputDir: string,
+  options: { resource: string; period: "month" | "year"; start: string },
+): Promise<NodeTypeHours[]> {
+  const m = (name: string) =>
+    `coalesce(sum(hours) FILTER (WHERE metric = '${name}'), 0)::DOUBLE AS ${name}`;
+  const rows = await db.json<Omit<NodeTypeHours, "committed_share"> & { maintenance: number }>(`
+    SELECT node_type::VARCHAR AS node_type, ${
+    ["total", "reservable", "committed", "available", "occupied_reservation", "maintenance"].map(m)
+      .join(", ")
+  }
+    FROM read_parquet(${sqlLiteral(join(outputDir, OUTPUT_FILES.hours))})
+    WHERE collector_type = 'current' AND resource = ${sqlLiteral(options.resource)}
+      AND period = ${sqlLiteral(options.period)} AND period_start = ${
+    sqlLiteral(options.start)
+  }::DATE
+    GROUP BY ALL HAVING sum(hours) FILTER (WHERE metric = 'total') <> 0
+    ORDER BY total DESC, node_type`);
+  return rows.map(({ maintenance, ...r }) => {
+    const admittable = r.reservable - maintenance;
+    return { ...r, committed_share: admittable > 1e-9 ? r.committed / admittable : null };
+  });
 }

@@ -46,9 +46,12 @@ import {
   type UsageRow,
 } from "../plots/mod.ts";
 import {
+  headlineOfSet,
   headlineYear,
+  hoursByNodeType,
   type InvariantsDoc,
   legacyRanking,
+  type NodeTypeHours,
   readRun,
   type SnapshotTableRow,
   snapshotTables,
@@ -90,8 +93,12 @@ export interface SiteReportInput {
   sources: SourceHours[];
   /** Daily rows of the leaf states, total and reservable, per resource, summed over node types. */
   usage: Record<Resource, UsageRow[]>;
-  /** Daily rows of the same metrics for nodes, per node type (the facets). */
+  /** Daily rows of the same metrics for the headline resource, per node type (the facets). */
   nodesByType: UsageRow[];
+  /** The site's headline resource (lib/export/wide.ts): `devices` at an Edge site, else `nodes`. */
+  headline: Resource;
+  /** Headline resource-hours per node type in the headline year (shown for devices). */
+  byNodeType: NodeTypeHours[];
   legacy: { ranking: RankingRow[]; comparison: LegacyComparisonRow[] } | null;
   snapshot: { asOfSource: string; tables: SnapshotTableRow[] } | null;
 }
@@ -114,7 +121,9 @@ export async function collectSiteReport(
   const { set, run, invariants } = await readRun(options.setDir ?? site.outputDir);
   const out = set.dir;
   using db = await Duck.open();
-  const years = await utilizationByYear(db, out, run.window);
+  const headline = await headlineOfSet(db, out) as Resource;
+  const years = await utilizationByYear(db, out, run.window, headline);
+  const year = headlineYear(years);
   const auditPath = join(out, OUTPUT_FILES.audit);
   const spansPath = join(out, OUTPUT_FILES.spans);
   const audit = await auditSummary(db, auditPath);
@@ -130,7 +139,7 @@ export async function collectSiteReport(
     });
   }
   const nodesByType = await readUsageDaily(join(out, OUTPUT_FILES.usageDaily), {
-    resource: "nodes",
+    resource: headline,
     metrics: CHART_METRICS,
     db,
   });
@@ -151,6 +160,14 @@ export async function collectSiteReport(
     sources,
     usage,
     nodesByType,
+    headline,
+    byNodeType: headline === "devices" && year
+      ? await hoursByNodeType(db, out, {
+        resource: headline,
+        period: "year",
+        start: `${year.year}-01-01`,
+      })
+      : [],
     legacy,
     snapshot: await snapshotTables(site.inputDir, run.snapshot_date),
   };
@@ -164,8 +181,16 @@ const RESOURCE_TITLE: Record<Resource, string> = {
   devices: "Devices",
 };
 
-function tiles(y: YearUtilization | null): RawHtml {
+/** Words of the tiles for a headline resource. */
+function tileWords(headline: Resource) {
+  return headline === "devices"
+    ? { unit: "device", total: "devices enrolled in Blazar", pool: "devices reservable" }
+    : { unit: "node", total: "nodes in Nova", pool: "nodes in the Blazar pool" };
+}
+
+function tiles(y: YearUtilization | null, headline: Resource): RawHtml {
   if (!y) return markup`<p class="note">No hours in the report window.</p>`;
+  const w = tileWords(headline);
   const hoursInYear = y.days * 24;
   const mean = (h: number) => (hoursInYear > 0 ? h / hoursInYear : 0);
   const tile = (value: string, key: string) =>
@@ -173,23 +198,45 @@ function tiles(y: YearUtilization | null): RawHtml {
   return markup`<h3>${String(y.year)}${
     y.days < 360 ? ` (${formatNumber(y.days)} days in the window)` : ""
   } at a glance</h3><div class="tiles">${[
-    tile(formatNumber(mean(y.total), { digits: 1 }), "nodes in Nova, on average"),
-    tile(formatNumber(mean(y.reservable), { digits: 1 }), "nodes in the Blazar pool, on average"),
-    tile(formatPercent(y.committed_share), "of admittable node-hours committed to leases"),
+    tile(formatNumber(mean(y.total), { digits: 1 }), `${w.total}, on average`),
+    tile(formatNumber(mean(y.reservable), { digits: 1 }), `${w.pool}, on average`),
+    tile(formatPercent(y.committed_share), `of admittable ${w.unit}-hours committed to leases`),
     tile(
       formatPercent(y.occupied_share),
-      "of admittable node-hours running a reservation's instance",
+      headline === "devices"
+        ? "of admittable device-hours running a container"
+        : "of admittable node-hours running a reservation's instance",
     ),
-    tile(formatPercent(y.use_of_committed), "of committed node-hours really used"),
+    tile(formatPercent(y.use_of_committed), `of committed ${w.unit}-hours really used`),
     ...(y.pool_unknown > 0
       ? [
         tile(
           formatPercent(y.pool_unknown / Math.max(y.total, 1e-9)),
-          "of node-hours with pool membership unknown",
+          `of ${w.unit}-hours with pool membership unknown`,
         ),
       ]
       : []),
   ]}</div>`;
+}
+
+/** An Edge site's headline: device-hours per machine type in the headline year. */
+function byNodeTypeTable(input: SiteReportInput): RawHtml {
+  const rows = input.byNodeType;
+  const y = headlineYear(input.years);
+  if (rows.length === 0 || !y) return markup``;
+  return markup`<h3>Device-hours by machine type, ${String(y.year)}</h3>${
+    htmlTable(rows, [
+      { label: "machine type", value: (r) => r.node_type },
+      { label: "total", value: (r) => r.total, digits: 0 },
+      { label: "reservable", value: (r) => r.reservable, digits: 0 },
+      { label: "committed", value: (r) => r.committed, digits: 0 },
+      { label: "available", value: (r) => r.available, digits: 0 },
+      { label: "running a container", value: (r) => r.occupied_reservation, digits: 0 },
+      { label: "committed share", value: (r) => formatPercent(r.committed_share), numeric: true },
+    ])
+  }<p class="note">Blazar keeps only each device's current reservable flag: a device is counted
+reservable for its whole life when the flag is set now. Zun hard-deletes containers, so the
+container hours are those of the containers that still exist (a lower bound).</p>`;
 }
 
 /**
@@ -259,7 +306,12 @@ export function chartBucket(window: { start: string; end: string }): "day" | "we
 
 function usageSection(input: SiteReportInput): RawHtml {
   const bucket = chartBucket(input.run.window);
-  const charts = RESOURCES.map((resource) => {
+  // The headline resource first; a resource the site has none of (an Edge site's nodes, a
+  // bare-metal site's devices) is left out.
+  const shown = [input.headline, ...RESOURCES.filter((r) => r !== input.headline)].filter((r) =>
+    r === input.headline || input.usage[r].some((u) => u.metric === "total" && u.value !== 0)
+  );
+  const charts = shown.map((resource) => {
     const rows = input.usage[resource];
     if (rows.length === 0) {
       return markup`<h3>${RESOURCE_TITLE[resource]}</h3><p class="note">No data.</p>`;
@@ -271,8 +323,10 @@ function usageSection(input: SiteReportInput): RawHtml {
   const nodes = input.nodesByType;
   const facets = nodes.length === 0
     ? markup``
-    : markup`<h3>Nodes per node type</h3>${
-      rawHtml(renderUsageStack(nodes, { resource: "nodes", facet: "node_type", bucket }))
+    : markup`<h3>${RESOURCE_TITLE[input.headline]} per ${
+      input.headline === "devices" ? "machine" : "node"
+    } type</h3>${
+      rawHtml(renderUsageStack(nodes, { resource: input.headline, facet: "node_type", bucket }))
     }`;
   return markup`<p class="note">Exclusive states stacked, as ${
     bucketAdjective(bucket)
@@ -381,7 +435,11 @@ export function renderSiteReport(input: SiteReportInput): string {
   const r = input.run;
   const title = `${input.siteName}: usage ledger report`;
   const sections: [string, string, RawHtml][] = [
-    ["utilization", "Utilization by year", utilizationTable(input.years)],
+    [
+      "utilization",
+      "Utilization by year",
+      utilizationTable(input.years, tileWords(input.headline).unit),
+    ],
     ["usage", "Usage over time", usageSection(input)],
     [
       "invariants",
@@ -409,7 +467,7 @@ export function renderSiteReport(input: SiteReportInput): string {
 <nav class="toc">${
     sections.map(([id, name]) => markup`<a href="#${id}">${name}</a>`)
   }</nav></header>
-${tiles(headlineYear(input.years))}
+${tiles(headlineYear(input.years), input.headline)}${byNodeTypeTable(input)}
 ${sections.map(([id, name, body]) => markup`<section id="${id}"><h2>${name}</h2>${body}</section>`)}
 <footer>Written by <code>deno task report --site ${input.siteKey}</code> from the files in the site's
 output directory; every number traces back to a row of spans.parquet, and every span to a source

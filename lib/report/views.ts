@@ -139,7 +139,8 @@ export function ruleEffectsTable(rows: readonly RuleEffect[]): RawHtml {
 }
 
 /**
- * Utilization by year: node-hours per state and the headline shares.
+ * Utilization by year: node-hours (or, with `unit` `device`, device-hours) per state and the
+ * headline shares.
  *
  * @example
  * ```ts
@@ -151,7 +152,7 @@ export function ruleEffectsTable(rows: readonly RuleEffect[]): RawHtml {
  * match(t.html, /50\.0%/);
  * ```
  */
-export function utilizationTable(years: readonly YearUtilization[]): RawHtml {
+export function utilizationTable(years: readonly YearUtilization[], unit = "node"): RawHtml {
   return markup`${
     htmlTable(years, [
       { label: "year", value: (y) => String(y.year) },
@@ -171,7 +172,11 @@ export function utilizationTable(years: readonly YearUtilization[]): RawHtml {
         numeric: true,
       },
     ])
-  }<p class="note">Node-hours summed over node types. Committed share = committed / (reservable −
+  }<p class="note">${
+    unit === "device"
+      ? "Device-hours summed over machine types"
+      : "Node-hours summed over node types"
+  }. Committed share = committed / (reservable −
 maintenance); occupied share = occupied by reservations / (reservable − maintenance); use of
 committed = occupied by reservations / committed. A year cut by the report window counts only its
 days inside the window.</p>`;
