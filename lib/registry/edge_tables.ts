@@ -103,7 +103,7 @@ export const ZUN_TABLES: readonly TableSpec[] = [
       v255("status"),
       col("status_reason", "TEXT"),
       v255("status_detail"),
-      v36("container_id"),
+      v255("container_id"),
       v255("hostname"),
       v255("host"),
       col("labels", "MEDIUMTEXT"),
