@@ -85,7 +85,8 @@ function withBuildOrder(layers: readonly LayerName[]): LayerName[] {
  * import { deepEqual } from "node:assert/strict";
  * import { orderSteps, SPAN_PLANS } from "./plans.ts";
  * const steps = orderSteps(SPAN_PLANS);
- * deepEqual(steps.filter((s) => s.level === 0).map((s) => s.plan), [0]); // Nova hosts first
+ * // Nova hosts and Edge devices first: they read nothing.
+ * deepEqual(steps.filter((s) => s.level === 0).map((s) => s.plan), [0, 4]);
  * ```
  */
 export function orderSteps(plans: readonly SpanPlan[]): PlanStep[] {
