@@ -5,7 +5,7 @@
  * @module
  */
 import { isAbsolute, relative, resolve } from "node:path";
-import { isMap, isScalar, type LineCounter, type Node as YamlNode } from "yaml";
+import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode } from "yaml";
 import { maskSecrets, maskUri, type SiteConfig } from "./config.ts";
 
 /** A configuration error; its message starts with `file:line:`. */
@@ -188,4 +188,33 @@ export function fetchKeys(
     if (it) out[field] = v;
   }
   return out;
+}
+
+/**
+ * The site key `ops_projects`: a list of project ids whose reservations are operator holds
+ * (docs/design.md §6, `0016`); absent: none.
+ */
+export function opsProjectsKey(
+  ctx: Ctx,
+  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
+  what: string,
+): Pick<SiteConfig, "opsProjects"> {
+  const it = get("ops_projects");
+  if (!it || it[1] === null) return {};
+  const w = `${what} key "ops_projects"`;
+  if (!isSeq(it[1])) {
+    fail(ctx, it[1], `Cannot load ${w}: expected a list of project ids, found ${kind(it[1])}`);
+  }
+  const ids = it[1].items.map((n) => {
+    const v = isScalar(n) ? String(n.value ?? "").trim() : "";
+    if (v === "") {
+      fail(
+        ctx,
+        n as YamlNode,
+        `Cannot load ${w}: expected a non-empty project id, found ${kind(n as YamlNode)}`,
+      );
+    }
+    return v;
+  });
+  return ids.length ? { opsProjects: [...new Set(ids)].sort() } : {};
 }

@@ -22,6 +22,7 @@ import {
   fetchKeys,
   lineOf,
   nested,
+  opsProjectsKey,
   str,
   URI_SCHEMES,
 } from "./_config_nodes.ts";
@@ -62,6 +63,8 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
+  /** Projects whose reservations are operator holds (`ops_projects`, docs/design.md §6). */
+  readonly opsProjects?: readonly string[];
   /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, docs/design.md §5), `connect_timeout`, `statement_timeout` (s). */
   readonly asOf?: string;
   readonly connectTimeoutS?: number;
@@ -100,6 +103,7 @@ const SITE_KEYS = [
   "as_of",
   "connect_timeout",
   "statement_timeout",
+  "ops_projects",
 ] as const;
 /** Keys of the predecessor tool's site entries: `data_dir` is our `input_dir`; `adapters` is ignored. */
 const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;
@@ -236,6 +240,7 @@ function parseSite(
     outputDir,
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
     maintenance,
+    ...opsProjectsKey(ctx, get, what),
     ...fetchKeys(ctx, get, what),
     envSecrets: (ctx.secrets ?? []).slice(secretsBefore),
   };

@@ -115,7 +115,7 @@ export async function runLedgerStage(
   });
   await writeLedgerOutputs(db, dir);
   const doc: LedgerChecksDoc = {
-    ok: checks.stack.ok,
+    ok: checks.stack.ok && checks.projects.ok,
     site: site.key,
     as_of: spans.as_of,
     window: checks.window,
@@ -130,6 +130,7 @@ export async function runLedgerStage(
     },
     ledger_sums: checks.sums,
     negative_derived: checks.negatives,
+    project_sums: checks.projects,
   };
   await atomicWriteText(
     join(dir, OUTPUT_FILES.ledgerChecks),
@@ -138,6 +139,12 @@ export async function runLedgerStage(
   if (!checks.stack.ok) {
     throw new Error(
       `Invariant "stack" violated for "usage": leaves differ from total at ${checks.stack.violations} of ${checks.stack.instants} instants (max ${checks.stack.max_abs_residual})`,
+    );
+  }
+  if (!checks.projects.ok) {
+    const p = checks.projects;
+    throw new Error(
+      `Invariant "project_sums" violated for "project_hours": the projects' hours differ from hours.parquet for ${p.rejected} of ${p.input} keys (max ${p.max_abs_diff_hours} resource-hours)`,
     );
   }
   return { ...checks, asOf: spans.as_of, doc };

@@ -24,6 +24,7 @@ const GOOD = `sites:
     site_name: CHI@TACC
     db_uri: mysql://reader:\${TACC_PW}@db:3306
     output_dir: /abs/out
+    ops_projects: [ops-b, ops-a, ops-b]
     legacy:
       node_maintenance: { layout: windows, host: hostname, start: s, end: e }
   kvm:
@@ -47,6 +48,8 @@ Deno.test("parseSitesConfig() reads every documented key", () => {
   const tacc = cfg.sites.get("tacc")!;
   equal(tacc.dbUris.blazar, "mysql://reader:s3cret@db:3306");
   equal(tacc.outputDir, "/abs/out");
+  deepEqual(tacc.opsProjects, ["ops-a", "ops-b"]);
+  equal(demo.opsProjects, undefined);
   deepEqual(tacc.maintenance, { layout: "windows", host: "hostname", start: "s", end: "e" });
   const kvm = cfg.sites.get("kvm")!;
   equal(kvm.dbUris.nova, "mysql://r:k!v@m@nova:3306/nova_cell1");
@@ -118,6 +121,16 @@ const cases: [string, string, RegExp][] = [
     "bad date",
     "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    blazar_coverage_start: 2023-13-45\n",
     /^etc\/test\.yaml:5: .*blazar_coverage_start": expected a date YYYY-MM-DD, found "2023-13-45"/,
+  ],
+  [
+    "ops_projects not a list",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    ops_projects: ops\n",
+    /^etc\/test\.yaml:5: .*ops_projects": expected a list of project ids, found/,
+  ],
+  [
+    "ops_projects with an empty id",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    ops_projects: [a, '']\n",
+    /^etc\/test\.yaml:5: .*ops_projects": expected a non-empty project id/,
   ],
   [
     "unknown scheme",

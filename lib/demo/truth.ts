@@ -84,6 +84,37 @@ export class TruthAccumulator {
     }
   }
 
+  /** The measured rows as added (no derived metric), sorted by month, node type, metric, resource. */
+  measuredRows(): TruthRow[] {
+    const out: TruthRow[] = [];
+    const months = this.#edges.slice(0, -1).map((t) =>
+      new Date(t * 1000).toISOString().slice(0, 7)
+    );
+    const keys = [...this.#cells.keys()].sort();
+    for (let i = 0; i < months.length; i++) {
+      for (const key of keys) {
+        const [metric, node_type] = key.split("\u0000");
+        const cell = this.#cells.get(key)!;
+        for (let r = 0; r < 4; r++) {
+          const seconds = cell[i * 4 + r];
+          if (seconds === 0) continue;
+          out.push({
+            month: months[i],
+            node_type,
+            metric,
+            resource: RESOURCES[r],
+            seconds,
+            hours: seconds / 3600,
+          });
+        }
+      }
+    }
+    return out.sort((a, b) =>
+      a.month.localeCompare(b.month) || a.node_type.localeCompare(b.node_type) ||
+      a.metric.localeCompare(b.metric) || a.resource.localeCompare(b.resource)
+    );
+  }
+
   /**
    * All rows, measured and derived, sorted by month, node type, metric and resource.
    * Derived metrics follow docs/design.md §6 with `pool_unknown` = 0 (the truth knows the pool).
@@ -104,7 +135,8 @@ export class TruthAccumulator {
             measured[m] = m === "pool_unknown" ? 0 : get(m, nt, i, r);
           }
           const v = deriveMetrics(measured);
-          for (const metric of Object.keys(v).sort()) {
+          // The demo has no operator holds (its sites list no ops_projects): no such rows.
+          for (const metric of Object.keys(v).sort().filter((m) => m !== "operator_hold")) {
             const seconds = v[metric];
             if (!Number.isSafeInteger(seconds)) {
               throw new Error(
@@ -135,4 +167,49 @@ function upperBound(a: readonly number[], x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** One row of the per-project ground truth. */
+export interface ProjectTruthRow extends TruthRow {
+  project_id: string;
+}
+
+/**
+ * Ground truth per project: exact resource-seconds of `committed`, `occupied_reservation` and
+ * `occupied_ondemand` per project, node type and month (the lease's project, or the on-demand
+ * instance's).
+ */
+export class ProjectTruth {
+  readonly #from: number;
+  readonly #to: number;
+  readonly #by = new Map<string, TruthAccumulator>();
+
+  /** Truth is counted inside `[from, to)` (epoch seconds). */
+  constructor(from: number, to: number) {
+    this.#from = from;
+    this.#to = to;
+  }
+
+  /** Adds every interval of a set of `project`, each holding `amounts`. */
+  add(
+    project: string,
+    metric: "committed" | "occupied_reservation" | "occupied_ondemand",
+    nodeType: string,
+    amounts: Amounts,
+    intervals: readonly Interval[],
+  ) {
+    let acc = this.#by.get(project);
+    if (!acc) {
+      acc = new TruthAccumulator(this.#from, this.#to);
+      this.#by.set(project, acc);
+    }
+    acc.add(metric, nodeType, amounts, intervals);
+  }
+
+  /** Every non-zero row, sorted by project, then as {@linkcode TruthAccumulator.measuredRows}. */
+  rows(): ProjectTruthRow[] {
+    return [...this.#by.keys()].sort().flatMap((project_id) =>
+      this.#by.get(project_id)!.measuredRows().map((r) => ({ project_id, ...r }))
+    );
+  }
 }

@@ -99,6 +99,7 @@ export function generateWorld(profile: Profile, sink: Sink, options: WorldOption
   if (w.p.targets) fillTargets(w, w.p.targets);
   return {
     truth: w.truth,
+    projectTruth: w.projectTruth,
     defects: w.defects,
     zeroDates: w.zeroDates,
     counts: w.counts,

@@ -11,7 +11,7 @@ import type { Interval } from "../math/intervals.ts";
 import { utcSeconds } from "../time.ts";
 import { Rng } from "./rng.ts";
 import type { NodeTypeSpec, Profile } from "./profiles.ts";
-import { type Amounts, TruthAccumulator } from "./truth.ts";
+import { type Amounts, ProjectTruth, TruthAccumulator } from "./truth.ts";
 import { LegacyMethod } from "./legacy_method.ts";
 
 /** Receives generated rows, table by table, in registry column names. */
@@ -43,6 +43,7 @@ export interface ZeroDate {
 /** Everything the world produced besides its rows. */
 export interface WorldResult {
   truth: TruthAccumulator;
+  projectTruth: ProjectTruth;
   defects: Defect[];
   zeroDates: ZeroDate[];
   counts: Record<string, number>;
@@ -151,6 +152,8 @@ export class World {
   readonly novaCutoff: number;
   readonly blazarCutoff: number;
   readonly truth: TruthAccumulator;
+  /** Ground truth per project (committed, occupied). */
+  readonly projectTruth: ProjectTruth;
   readonly legacy: LegacyMethod;
   readonly defects: Defect[] = [];
   readonly zeroDates: ZeroDate[] = [];
@@ -196,6 +199,7 @@ export class World {
     this.novaCutoff = utcSeconds(profile.novaCutoff);
     this.blazarCutoff = utcSeconds(profile.blazarCutoff);
     this.truth = new TruthAccumulator(this.t0, this.asOf);
+    this.projectTruth = new ProjectTruth(this.t0, this.asOf);
     this.legacy = new LegacyMethod(
       this.t0,
       this.asOf,

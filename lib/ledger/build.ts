@@ -10,6 +10,7 @@
  * | stack check | leaves minus total, recomputed from the written steps, is zero at every instant |
  * | negative values | counted per metric with their duration and resource-hours below zero, never clamped |
  * | daily means, hours | running integral at bucket edges (`lib/math/resample.ts`) |
+ * | project hours | straight from the spans per project (`projects.ts`), checked to sum to the site's hours |
  *
  * Site totals are sums over node types; no output holds both.
  *
@@ -26,6 +27,7 @@ import { resampleSteps } from "../math/resample.ts";
 import type { Lane } from "../math/lanes.ts";
 import { COLLECTOR_CURRENT, LEAF_METRICS, MEASURED_METRICS, RESOURCES } from "../metrics.ts";
 import { metricTerms } from "./coefficients.ts";
+import { buildProjectIntegrals, type ProjectSumsCheck, projectSumsCheck } from "./projects.ts";
 
 /** Options of {@linkcode buildLedger}. */
 export interface LedgerOptions {
@@ -60,6 +62,8 @@ export interface LedgerChecks {
   sums: { exact: boolean; lanes: string[]; rounded: string[] };
   negatives: NegativeSeries[];
   window: { start: string; end: string };
+  /** Per-project hours summed over projects against the site's hours (docs/design.md §8.5). */
+  projects: ProjectSumsCheck;
 }
 
 /**
@@ -243,14 +247,38 @@ export async function buildLedger(
         FROM month_integrals GROUP BY ALL
       )`);
   }
+  // Per project, from the spans, and the check that the projects add up to the site's integrals.
+  await db.run(`
+    CREATE OR REPLACE TABLE site_integrals AS
+    SELECT metric::VARCHAR AS metric, resource::VARCHAR AS resource, node_type::VARCHAR AS node_type,
+      'month' AS period, period_start, integral FROM month_integrals
+    UNION ALL
+    SELECT metric::VARCHAR, resource::VARCHAR, node_type::VARCHAR, 'year',
+      CAST(date_trunc('year', period_start) AS DATE), sum(integral)
+    FROM month_integrals GROUP BY ALL`);
   await db.run("DROP TABLE month_integrals");
+  await buildProjectIntegrals(db, startUs, endUs, asOfUs);
+  const projects = await projectSumsCheck(db, sums.rounded);
+  await db.run(`
+    CREATE OR REPLACE TABLE project_hours_t AS
+    SELECT ${
+    sqlLiteral(site)
+  } AS site, project_id, metric, resource, node_type, period, period_start,
+      (integral / 3600)::DOUBLE AS hours
+    FROM project_integrals`);
+  await db.run("DROP TABLE site_integrals; DROP TABLE project_integrals");
   // The step functions in the long shape of docs/design.md §2, as a view: written once, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_t AS
     SELECT ${constants}, metric, CAST(resource AS ${resourceType}) AS resource, node_type,
       make_timestamp(t) AS timestamp, value
     FROM (UNPIVOT steps ON ${values.join(", ")} INTO NAME resource VALUE value)`);
-  return { ...checks, sums, window: { start: isoOfUs(startUs), end: isoOfUs(endUs) } };
+  return {
+    ...checks,
+    sums,
+    window: { start: isoOfUs(startUs), end: isoOfUs(endUs) },
+    projects,
+  };
 }
 
 /**
@@ -305,7 +333,7 @@ export async function zeroFillDays(db: Duck, fromUs: bigint, toUs: bigint): Prom
 export async function ledgerChecks(
   db: Duck,
   asOfUs: bigint,
-): Promise<Omit<LedgerChecks, "window" | "sums">> {
+): Promise<Omit<LedgerChecks, "window" | "sums" | "projects">> {
   const leaves = LEAF_METRICS.map((m) => sqlLiteral(m)).join(", ");
   const r = RESOURCES;
   // The residual's change at each instant where a leaf or total changes. Where every change is
@@ -372,7 +400,8 @@ export async function ledgerChecks(
 }
 
 /**
- * Writes `usage.parquet`, `usage_daily.parquet` and `hours.parquet` atomically.
+ * Writes `usage.parquet`, `usage_daily.parquet`, `hours.parquet` and `project_hours.parquet`
+ * atomically.
  *
  * @example
  * ```ts ignore
@@ -403,4 +432,9 @@ export async function writeLedgerOutputs(db: Duck, outputDir: string): Promise<v
     await db.run(`SET preserve_insertion_order = ${keep ? "true" : "false"}`);
   }
   await copy("hours_t", "hours", " ORDER BY period, metric, resource, node_type, period_start");
+  await copy(
+    "project_hours_t",
+    "project_hours",
+    " ORDER BY period, metric, resource, node_type, period_start, project_id",
+  );
 }

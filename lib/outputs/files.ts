@@ -6,7 +6,7 @@
  * | artifact | writer |
  * |---|---|
  * | `spans.parquet`, `audit.parquet`, `conflicts.parquet`, `spans_checks.json` | 02 spans |
- * | `usage.parquet`, `usage_daily.parquet` (current collector), `hours.parquet`, `ledger_checks.json` | 03 ledger |
+ * | `usage.parquet`, `usage_daily.parquet` (current collector), `hours.parquet`, `project_hours.parquet`, `ledger_checks.json` | 03 ledger |
  * | `legacy_daily.parquet` (legacy collector), `legacy_comparison.parquet` / `.csv`, `legacy_ranking.parquet`, `legacy_audit.parquet` | 04 legacy |
  * | `invariants.json` (02's checks and 03's stack check, combined), `run.json` | the run |
  * | `report.html` | the report |
@@ -59,6 +59,7 @@ export const OUTPUTS = {
       "vcpus",
       "memory_mb",
       "disk_gb",
+      "project_id",
     ],
   },
   audit: {
@@ -98,6 +99,21 @@ export const OUTPUTS = {
     columns: [
       "site",
       "collector_type",
+      "metric",
+      "resource",
+      "node_type",
+      "period",
+      "period_start",
+      "hours",
+    ],
+  },
+  projectHours: {
+    file: "project_hours.parquet",
+    writer: "03 ledger",
+    grain: "one period (month, year) of a project's series (committed, operator_hold, occupied_*)",
+    columns: [
+      "site",
+      "project_id",
       "metric",
       "resource",
       "node_type",

@@ -1,5 +1,6 @@
 /**
- * Span source: Blazar allocations -> `committed` (a reservation holds the host).
+ * Span source: Blazar allocations -> `committed` (a reservation holds the host), or
+ * `operator_hold` where the lease's project is one of the site's `ops_projects` (`0016`).
  *
  * Each `blazar.computehost_allocations` row joins its reservation, the reservation's lease and the
  * Blazar host record naming the hypervisor. Effective interval: from
@@ -19,7 +20,8 @@
  * | ends after as_of | the part after: `after_as_of` |
  * | no `reservable` window of the hostname overlaps | `orphan` |
  * | partly outside the `reservable` windows | the outside: `clipped` |
- * | else | `committed` span (entity: the reservation) |
+ * | lease of one of the site's `ops_projects` | `operator_hold` span (as below) |
+ * | else | `committed` span (entity: the reservation; project: the lease's) |
  *
  * @module
  */
@@ -44,7 +46,7 @@ export const ALLOCATIONS = "blazar.computehost_allocations";
 export const ALLOCATIONS_PLAN: RecordsPlan = {
   kind: "records",
   source: ALLOCATIONS,
-  writes: ["committed"],
+  writes: ["committed", "operator_hold"],
   tables: [ALLOCATIONS, "blazar.reservations", "blazar.leases", "blazar.computehosts"],
   absentNote: `${ALLOCATIONS} is absent: no committed, idle or occupied_reservation series`,
   chain: "hosts",
@@ -53,11 +55,17 @@ export const ALLOCATIONS_PLAN: RecordsPlan = {
   parent: { layer: "reservable", orphanDetail: "the host's reservable windows" },
   async stage(ctx) {
     const c = await createCandidates(ctx.db, "cand_allocations");
+    const ops = ctx.opsProjects ?? [];
+    const metric = ops.length === 0
+      ? "'committed'"
+      : `CASE WHEN project_id IN (${
+        ops.map((p) => sqlLiteral(p)).join(", ")
+      }) THEN 'operator_hold' ELSE 'committed' END`;
     await ctx.db.run(`
       INSERT INTO ${c.name} BY NAME
       WITH j AS (
         SELECT a.id, a.compute_host_id, a.reservation_id,
-          r.id AS res_id, l.id AS lease_id, h.id AS host_id, h.hypervisor_hostname AS hostname,
+          r.id AS res_id, l.id AS lease_id, l.project_id, h.id AS host_id, h.hypervisor_hostname AS hostname,
           greatest(l.start_date, l.created_at) AS start_at,
           least(l.end_date, l.deleted_at, r.deleted_at, a.deleted_at) AS end_at,
           least(l.deleted_at, r.deleted_at, a.deleted_at) AS deleted_at
@@ -68,7 +76,7 @@ export const ALLOCATIONS_PLAN: RecordsPlan = {
       )
       -- pid only has to be unique (no ranking uses it here): numbered in scan order, no sort.
       SELECT row_number() OVER () AS pid, ${sqlLiteral(ALLOCATIONS)} AS source,
-        'committed' AS metric, id AS row_id, reservation_id AS entity_id, hostname,
+        ${metric} AS metric, id AS row_id, reservation_id AS entity_id, hostname,
         hostname AS parent_key, epoch_us(start_at) AS s, epoch_us(end_at) AS e,
         CASE
           WHEN res_id IS NULL THEN 'orphan'
@@ -82,7 +90,7 @@ export const ALLOCATIONS_PLAN: RecordsPlan = {
           WHEN lease_id IS NULL THEN 'lease of reservation ' || reservation_id || ' not found'
           WHEN compute_host_id IS NOT NULL AND host_id IS NULL THEN 'Blazar host ' || compute_host_id || ' not found'
         END AS detail,
-        1 AS nodes
+        1 AS nodes, project_id
       FROM j`);
     return { candidates: c, rows: await rowsOfCandidates(ctx.db, c, "rows_allocations") };
   },

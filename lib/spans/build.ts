@@ -122,7 +122,7 @@ async function checkReasons(db: Duck, plans: readonly SpanPlan[]): Promise<void>
 export async function buildSpans(
   db: Duck,
   snapshot: Snapshot,
-  site: Pick<SiteConfig, "key" | "blazarCoverageStart" | "maintenance">,
+  site: Pick<SiteConfig, "key" | "blazarCoverageStart" | "maintenance" | "opsProjects">,
   options: BuildSpansOptions = {},
 ): Promise<SpansResult> {
   const asOfUs = utcUs(snapshot.asOf);
@@ -133,6 +133,7 @@ export async function buildSpans(
     asOfUs,
     blazarCoverageStart: site.blazarCoverageStart,
     maintenance: site.maintenance,
+    opsProjects: site.opsProjects ?? [],
     rules: { ...DEFAULT_RULES, ...options.rules },
     present: staged.present,
   };
@@ -144,6 +145,7 @@ export async function buildSpans(
   const sources = all.flatMap((p) => p.kind === "records" ? [p.source] : p.sources);
   await createCollectors(db, [...REGISTRY.map(qualifiedName), ...sources], {
     duplicateKeys: staged.duplicateKeys,
+    operatorHolds: (site.opsProjects ?? []).length > 0,
   });
   const duplicateNotes = await reportDuplicates(db);
 
@@ -219,7 +221,8 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
       CASE WHEN ${kvm} THEN p.vcpus / nullif(w.vcpus, 0) ELSE coalesce(p.nodes, 1) END::DOUBLE AS nodes,
       CASE WHEN ${kvm} THEN p.vcpus ELSE w.vcpus END::DOUBLE AS vcpus,
       CASE WHEN ${kvm} THEN p.memory_mb ELSE w.memory_mb END::DOUBLE AS memory_mb,
-      CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb
+      CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb,
+      coalesce(p.project_id, 'unknown') AS project_id
     FROM span_pieces p
     LEFT JOIN (SELECT *, unnest(range(s // ${YEAR}, (e - 1) // ${YEAR} + 1)) AS year FROM ${HOST_WINDOWS.name}) w
       ON w.hostname = p.hostname AND w.year = p.s // ${YEAR} AND w.s <= p.s AND p.s < w.e`);

@@ -21,10 +21,11 @@
  * | `launched_at` >= as_of | `after_as_of` |
  * | between a shelve-offload and the next unshelve (or the end) | `shelved_offloaded` |
  * | after as_of | the part after: `after_as_of` |
+ * | reservation of a lease of one of the site's `ops_projects` | `operator_hold` (whole row: the hold counts, `0016`) |
  * | reservation, no committed window of it on the host overlaps | `orphan` |
  * | reservation, partly outside its committed windows (e.g. ended after the lease) | `clipped` |
  * | no reservation, outside the host's `total` windows | `clipped` / `orphan` |
- * | else | occupied span (entity: the instance uuid) |
+ * | else | occupied span (entity: the instance uuid; project: its lease's, else the instance's) |
  *
  * @module
  */
@@ -77,6 +78,10 @@ export async function instanceReservations(ctx: SpanContext): Promise<void> {
 async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
   const base = INSTANCE_BASE.name;
   const events = INSTANCE_EVENTS.name;
+  const ops = ctx.opsProjects ?? [];
+  const held = ops.length === 0
+    ? "false"
+    : `coalesce(rl.project_id IN (${ops.map((p) => sqlLiteral(p)).join(", ")}), false)`;
   await ctx.db.run(`
     CREATE OR REPLACE TABLE known_hypervisors AS
     SELECT DISTINCT hypervisor_hostname AS hostname FROM stg_nova_compute_nodes WHERE hypervisor_hostname IS NOT NULL
@@ -112,7 +117,7 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
         WHEN kh.hostname IS NULL THEN 'host from compute event (no record of it elsewhere)'
         ELSE 'host from compute event'
       END AS host_detail,
-      r.reservation,
+      r.reservation, coalesce(rl.project_id, i.project_id) AS project_id, ${held} AS held,
       i.vcpus::DOUBLE AS vcpus, i.memory_mb::DOUBLE AS memory_mb,
       (coalesce(i.root_gb, 0) + coalesce(i.ephemeral_gb, 0))::DOUBLE AS disk_gb
     FROM stg_nova_instances i
@@ -120,7 +125,11 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
     LEFT JOIN last_host lh ON lh.uuid = i.uuid
     LEFT JOIN known_hypervisors kh ON kh.hostname = lh.host
     LEFT JOIN service_hypervisors sh ON sh.host = lh.host
-    LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid`);
+    LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid
+    LEFT JOIN (
+      SELECT br.id, bl.project_id FROM stg_blazar_reservations br
+      JOIN stg_blazar_leases bl ON bl.id = br.lease_id
+    ) rl ON rl.id = r.reservation`);
   // Occupancy segments: on at launch, off at a shelve-offload, on again at an unshelve.
   await ctx.db.run(`
     CREATE OR REPLACE TABLE inst_segments AS
@@ -162,8 +171,9 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
         WHEN s IS NULL THEN 'never_launched'
         WHEN e IS NULL AND marked_deleted THEN 'missing_end'
         WHEN state = 0 THEN 'shelved_offloaded'
+        WHEN held THEN 'operator_hold'
       END AS reject,
-      host_detail AS detail, vcpus, memory_mb, disk_gb
+      host_detail AS detail, vcpus, memory_mb, disk_gb, project_id
     FROM pieces`);
   const rows = tableHandle("rows", "rows_instances");
   await ctx.db.run(`CREATE OR REPLACE TABLE ${rows.name} AS SELECT row_id, s, e FROM ${base}`);
@@ -211,7 +221,7 @@ export const INSTANCES_PLAN: RecordsPlan = {
   tables: [INSTANCES],
   absentNote: `${INSTANCES} is absent: no occupied or active series`,
   chain: "instances",
-  reasons: ["never_launched", "missing_end", "shelved_offloaded", "missing_host"],
+  reasons: ["never_launched", "missing_end", "shelved_offloaded", "missing_host", "operator_hold"],
   resources: ["vcpus", "memory_mb", "disk_gb"],
   parent: {
     layer: "occupancy",
