@@ -75,7 +75,9 @@ export interface YearUtilization {
   active_reservation: number;
   occupied_ondemand: number;
   pool_unknown: number;
-  /** committed / (reservable - maintenance): the share of admittable capacity reserved. */
+  /** Operator holds (`ops_projects`): not admittable to users. */
+  operator_hold?: number;
+  /** committed / (reservable - maintenance - operator_hold): the share of admittable capacity reserved. */
   committed_share: number | null;
   /** occupied_reservation / (reservable - maintenance): the share really used by reservations. */
   occupied_share: number | null;
@@ -92,6 +94,7 @@ const YEAR_METRICS = [
   "active_reservation",
   "occupied_ondemand",
   "pool_unknown",
+  "operator_hold",
 ] as const;
 
 /**
@@ -129,7 +132,7 @@ export async function utilizationByYear(
   return rows.map((r) => {
     const ys = Date.UTC(r.year, 0, 1), ye = Date.UTC(r.year + 1, 0, 1);
     const days = Math.max(0, Math.min(ye, we) - Math.max(ys, ws)) / 86_400_000;
-    const admittable = r.reservable - r.maintenance;
+    const admittable = r.reservable - r.maintenance - r.operator_hold;
     return {
       year: r.year,
       days: Math.round(days * 100) / 100,

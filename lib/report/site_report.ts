@@ -71,9 +71,11 @@ import {
   legacyRankingTable,
   negativesTable,
   notesList,
+  projectsTable,
   ruleEffectsTable,
   utilizationTable,
 } from "./views.ts";
+import { projectsByYear, type ProjectYear } from "../ledger/views.ts";
 import { REPORT_CSS } from "./style.ts";
 
 /** Everything the report shows, read from the output directory. */
@@ -94,6 +96,8 @@ export interface SiteReportInput {
   nodesByType: UsageRow[];
   legacy: { ranking: RankingRow[]; comparison: LegacyComparisonRow[] } | null;
   snapshot: { asOfSource: string; tables: SnapshotTableRow[] } | null;
+  /** Node-hours per project and year (null: the set has no `project_hours.parquet`). */
+  projects?: ProjectYear[] | null;
 }
 
 const CHART_METRICS = [...LEAF_METRICS, "total", "reservable"];
@@ -115,6 +119,7 @@ export async function collectSiteReport(
   const out = set.dir;
   using db = await Duck.open();
   const years = await utilizationByYear(db, out, run.window);
+  const projects = await projectsByYear(db, out, "nodes");
   const auditPath = join(out, OUTPUT_FILES.audit);
   const spansPath = join(out, OUTPUT_FILES.spans);
   const audit = await auditSummary(db, auditPath);
@@ -153,6 +158,7 @@ export async function collectSiteReport(
     nodesByType,
     legacy,
     snapshot: await snapshotTables(site.inputDir, run.snapshot_date),
+    projects,
   };
 }
 
@@ -368,6 +374,30 @@ function madeSection(input: SiteReportInput): RawHtml {
   }${notesList(r.notes)}<h3>Snapshot tables</h3>${tables}`;
 }
 
+/** Projects: the headline year's top committers and idlest commitments, then earlier years. */
+function projectsSection(input: SiteReportInput): RawHtml {
+  const rows = input.projects ?? null;
+  if (rows === null) {
+    return markup`<p class="note">This run has no project_hours.parquet (made before per-project hours).</p>`;
+  }
+  const year = headlineYear(input.years)?.year;
+  if (year === undefined) return markup`<p class="note">No year in the window.</p>`;
+  const others = [...new Set(rows.map((r) => r.year))].filter((y) => y !== year).sort((a, b) =>
+    b - a
+  );
+  return markup`<h3>Top projects by committed node-hours, ${String(year)}</h3>${
+    projectsTable(rows, year)
+  }<h3>Projects with the most idle committed node-hours, ${String(year)}</h3>${
+    projectsTable(rows, year, { by: "idle" })
+  }${
+    others.map((y) =>
+      markup`<details><summary>Top projects by committed node-hours, ${String(y)}</summary>${
+        projectsTable(rows, y)
+      }</details>`
+    )
+  }`;
+}
+
 /**
  * Renders the report's HTML from its input; pure and deterministic.
  *
@@ -382,6 +412,7 @@ export function renderSiteReport(input: SiteReportInput): string {
   const sections: [string, string, RawHtml][] = [
     ["utilization", "Utilization by year", utilizationTable(input.years)],
     ["usage", "Usage over time", usageSection(input)],
+    ["projects", "Projects", projectsSection(input)],
     [
       "invariants",
       "Invariants",
