@@ -7,7 +7,7 @@
  * |---|---|
  * | `spans.parquet`, `audit.parquet`, `conflicts.parquet`, `spans_checks.json` | 02 spans |
  * | `usage.parquet`, `usage_daily.parquet` (current collector), `hours.parquet`, `project_hours.parquet`, `ledger_checks.json` | 03 ledger |
- * | `legacy_daily.parquet` (legacy collector), `legacy_comparison.parquet` / `.csv`, `legacy_ranking.parquet`, `legacy_audit.parquet` | 04 legacy |
+ * | `legacy_daily.parquet` (legacy collector), `legacy_comparison.parquet` / `.csv`, `legacy_ranking.parquet`, `legacy_project_ranking.parquet`, `legacy_audit.parquet` | 04 legacy |
  * | `invariants.json` (02's checks and 03's stack check, combined), `run.json` | the run |
  * | `report.html` | the report |
  *
@@ -151,6 +151,22 @@ export const OUTPUTS = {
     writer: "04 legacy",
     grain: "one site x year x metric x node type",
     columns: ["site", "year", "metric", "node_type", "abs_node_hours", "net_node_hours"],
+  },
+  legacyProjectRanking: {
+    file: "legacy_project_ranking.parquet",
+    writer: "04 legacy",
+    grain: "one site x year x project x metric (where the per-project legacy cache exists)",
+    columns: [
+      "site",
+      "year",
+      "project_id",
+      "metric",
+      "legacy_node_hours",
+      "current_node_hours",
+      "diff_node_hours",
+      "abs_node_hours",
+      "flag",
+    ],
   },
   legacyAudit: {
     file: "legacy_audit.parquet",

@@ -375,4 +375,21 @@ export const CHAMELEON_USAGE_TABLES: readonly TableSpec[] = [
       v255("project_id"),
     ],
   },
+  {
+    schema: "chameleon_usage",
+    table: "node_project_usage_report_cache",
+    key: "id",
+    optional: true,
+    selectAll: true,
+    doc:
+      "Legacy hours per day per project and node type (reserved, used); its columns are not public, this is the shape 04 assumes (docs/decisions/0016).",
+    columns: [
+      col("id", "INT", false),
+      col("date", "DATE", false),
+      v255("project_id"),
+      v255("node_type"),
+      col("reserved_hours", "DOUBLE"),
+      col("used_hours", "DOUBLE"),
+    ],
+  },
 ];
