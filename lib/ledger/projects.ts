@@ -119,11 +119,11 @@ export async function buildProjectIntegrals(
  * import { projectSumsCheck } from "./projects.ts";
  * using db = await Duck.open();
  * await db.run(`CREATE TABLE project_integrals AS SELECT * FROM (VALUES
- *   ('a', 'committed', 'nodes', 'bm', 'month', DATE '2025-01-01', 3600.0),
+ *   ('a', 'committed', 'nodes', 'bm', 'month', DATE '2025-01-01', 3600.0::DOUBLE),
  *   ('b', 'committed', 'nodes', 'bm', 'month', DATE '2025-01-01', 7200.0))
  *   t(project_id, metric, resource, node_type, period, period_start, integral)`);
  * await db.run(`CREATE TABLE site_integrals AS SELECT * FROM (VALUES
- *   ('committed', 'nodes', 'bm', 'month', DATE '2025-01-01', 10800.0),
+ *   ('committed', 'nodes', 'bm', 'month', DATE '2025-01-01', 10800.0::DOUBLE),
  *   ('total', 'nodes', 'bm', 'month', DATE '2025-01-01', 99999.0))
  *   t(metric, resource, node_type, period, period_start, integral)`);
  * equal((await projectSumsCheck(db, [])).ok, true);
