@@ -62,6 +62,11 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
+  /**
+   * CPU overcommit of KVM hosts whose `cpu_allocation_ratio` is NULL or 0 (docs/design.md §11);
+   * undefined: 16.0 (Nova's default for KVM). Ironic hosts default to 1.0.
+   */
+  readonly cpuAllocationRatio?: number;
   /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, docs/design.md §5), `connect_timeout`, `statement_timeout` (s). */
   readonly asOf?: string;
   readonly connectTimeoutS?: number;
@@ -96,6 +101,7 @@ const SITE_KEYS = [
   "input_dir",
   "output_dir",
   "blazar_coverage_start",
+  "cpu_allocation_ratio",
   "legacy",
   "as_of",
   "connect_timeout",
@@ -203,6 +209,21 @@ function parseSite(
     }
     blazarCoverageStart = v;
   }
+  const ratio = get("cpu_allocation_ratio");
+  let cpuAllocationRatio: number | undefined;
+  if (ratio) {
+    const v = isScalar(ratio[1]) ? Number(ratio[1].value) : NaN;
+    if (!(v > 0) || !Number.isFinite(v)) {
+      fail(
+        ctx,
+        ratio[1],
+        `Cannot load ${what} key "cpu_allocation_ratio": expected a number > 0, found "${
+          String(isScalar(ratio[1]) ? ratio[1].value : "")
+        }"`,
+      );
+    }
+    cpuAllocationRatio = v;
+  }
   let maintenance = DEFAULT_MAINTENANCE;
   const legacy = get("legacy");
   if (legacy) {
@@ -235,6 +256,7 @@ function parseSite(
     inputDir,
     outputDir,
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
+    ...(cpuAllocationRatio !== undefined ? { cpuAllocationRatio } : {}),
     maintenance,
     ...fetchKeys(ctx, get, what),
     envSecrets: (ctx.secrets ?? []).slice(secretsBefore),

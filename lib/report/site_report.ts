@@ -161,6 +161,7 @@ const RESOURCE_TITLE: Record<Resource, string> = {
   vcpus: "vCPUs",
   memory_mb: "Memory (MB)",
   disk_gb: "Disk (GB)",
+  vcpus_overcommit: "vCPUs with overcommit (vCPUs x cpu_allocation_ratio)",
 };
 
 function tiles(y: YearUtilization | null): RawHtml {
@@ -258,7 +259,9 @@ export function chartBucket(window: { start: string; end: string }): "day" | "we
 
 function usageSection(input: SiteReportInput): RawHtml {
   const bucket = chartBucket(input.run.window);
-  const charts = RESOURCES.map((resource) => {
+  // vcpus_overcommit exists only at KVM sites: a bare-metal report shows no empty chart for it.
+  const shown = RESOURCES.filter((r) => r !== "vcpus_overcommit" || input.usage[r].length > 0);
+  const charts = shown.map((resource) => {
     const rows = input.usage[resource];
     if (rows.length === 0) {
       return markup`<h3>${RESOURCE_TITLE[resource]}</h3><p class="note">No data.</p>`;
