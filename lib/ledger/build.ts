@@ -424,11 +424,15 @@ export async function ledgerChecks(
         WHERE (${r.map((v) => `${v} < -1e-9`).join(" OR ")}) AND dur > 0)
       ON ${r.join(", ")} INTO NAME resource VALUE value
     )
-    SELECT metric, resource, node_type, count(*)::INTEGER AS steps, (sum(dur) / 3.6e9)::DOUBLE AS hours,
-      (${inNodes("-sum(value * dur)", nodeUnits)} / 3.6e9)::DOUBLE AS resource_hours,
-      (${inNodes("min(value)", nodeUnits)})::DOUBLE AS min_value
-    FROM s WHERE value < -1e-9 AND dur > 0
-    GROUP BY ALL ORDER BY resource_hours DESC, metric, resource, node_type`);
+    SELECT metric, resource, node_type, steps, hours,
+      (${inNodes("below", nodeUnits)} / 3.6e9)::DOUBLE AS resource_hours,
+      (${inNodes("low", nodeUnits)})::DOUBLE AS min_value
+    FROM (
+      SELECT metric, resource, node_type, count(*)::INTEGER AS steps, (sum(dur) / 3.6e9)::DOUBLE AS hours,
+        -sum(value * dur) AS below, min(value) AS low
+      FROM s WHERE value < -1e-9 AND dur > 0
+      GROUP BY ALL)
+    ORDER BY resource_hours DESC, metric, resource, node_type`);
   const violations = Number(stack.violations);
   return {
     stack: {
