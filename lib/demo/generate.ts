@@ -17,12 +17,13 @@ import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import { sqlIdent, sqlLiteral } from "../sql.ts";
 import { profileByName } from "./profiles.ts";
+import { qualifiedName, REGISTRY } from "../registry.ts";
 import { DuckDBSink, type Omissions } from "./duckdb_sink.ts";
 import { type Defect, generateWorld, type ZeroDate } from "./world.ts";
 
 /** Options of {@linkcode generateDemoSite}. */
 export interface GenerateOptions {
-  /** `small`, `demo` or `tacc`. @default {"demo"} */
+  /** `small`, `demo`, `tacc` or `kvm`. @default {"demo"} */
   profile?: string;
   /** Multiplier of hosts, leases and instances. @default {1} */
   scale?: number;
@@ -130,6 +131,12 @@ export async function generateDemoSite(
   await Deno.remove(tmpDb).catch(() => {});
   await Deno.remove(`${tmpDb}.wal`).catch(() => {});
   const layout = eraLayout(era);
+  // A KVM site (KVM@TACC) has no legacy reporting database.
+  if (profile.kind === "kvm") {
+    layout.skipTables.push(
+      ...REGISTRY.filter((t) => t.schema === "chameleon_usage").map(qualifiedName),
+    );
+  }
   const sink = await DuckDBSink.create(tmpDb, layout);
   await sink.prepare();
   let world;
@@ -168,15 +175,21 @@ export async function generateDemoSite(
   };
   if (options.truth ?? true) {
     const rows = world.truth.rows();
+    // A KVM world's nodes are node units (truth.ts): its file says how many make a node.
+    const units = rows.some((r) => r.units !== undefined);
     const tmpJson = join(outDir, "ground_truth_hours.json.tmp");
     await Deno.writeTextFile(tmpJson, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
     const parquet = join(outDir, "ground_truth_hours.parquet");
     {
       using db = await Duck.open(":memory:", { threads: "1" });
       await db.run(
-        `COPY (SELECT month, node_type, metric, resource, seconds::BIGINT AS seconds, hours::DOUBLE AS hours
+        `COPY (SELECT month, node_type, metric, resource, seconds::BIGINT AS seconds, hours::DOUBLE AS hours${
+          units ? ", units::BIGINT AS units" : ""
+        }
            FROM read_json(${sqlLiteral(tmpJson)}, format = 'newline_delimited',
-             columns = {month: 'VARCHAR', node_type: 'VARCHAR', metric: 'VARCHAR', resource: 'VARCHAR', seconds: 'BIGINT', hours: 'DOUBLE'})
+             columns = {month: 'VARCHAR', node_type: 'VARCHAR', metric: 'VARCHAR', resource: 'VARCHAR', seconds: 'BIGINT', hours: 'DOUBLE'${
+          units ? ", units: 'BIGINT'" : ""
+        }})
            ORDER BY ALL) TO ${sqlLiteral(`${parquet}.tmp`)} (FORMAT parquet)`,
       );
     }
