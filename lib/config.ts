@@ -15,6 +15,7 @@ import {
   checkKeys,
   checkUri,
   ConfigError,
+  cpuRatioKey,
   type Ctx,
   dir,
   entries,
@@ -62,10 +63,7 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
-  /**
-   * CPU overcommit of KVM hosts whose `cpu_allocation_ratio` is NULL or 0 (docs/design.md §11);
-   * undefined: 16.0 (Nova's default for KVM). Ironic hosts default to 1.0.
-   */
+  /** CPU overcommit of KVM hosts whose own ratio is NULL or 0 (§11); undefined: 16.0. */
   readonly cpuAllocationRatio?: number;
   /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, docs/design.md §5), `connect_timeout`, `statement_timeout` (s). */
   readonly asOf?: string;
@@ -209,21 +207,6 @@ function parseSite(
     }
     blazarCoverageStart = v;
   }
-  const ratio = get("cpu_allocation_ratio");
-  let cpuAllocationRatio: number | undefined;
-  if (ratio) {
-    const v = isScalar(ratio[1]) ? Number(ratio[1].value) : NaN;
-    if (!(v > 0) || !Number.isFinite(v)) {
-      fail(
-        ctx,
-        ratio[1],
-        `Cannot load ${what} key "cpu_allocation_ratio": expected a number > 0, found "${
-          String(isScalar(ratio[1]) ? ratio[1].value : "")
-        }"`,
-      );
-    }
-    cpuAllocationRatio = v;
-  }
   let maintenance = DEFAULT_MAINTENANCE;
   const legacy = get("legacy");
   if (legacy) {
@@ -256,7 +239,7 @@ function parseSite(
     inputDir,
     outputDir,
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
-    ...(cpuAllocationRatio !== undefined ? { cpuAllocationRatio } : {}),
+    ...(get("cpu_allocation_ratio") ? { cpuAllocationRatio: cpuRatioKey(ctx, get, what) } : {}),
     maintenance,
     ...fetchKeys(ctx, get, what),
     envSecrets: (ctx.secrets ?? []).slice(secretsBefore),

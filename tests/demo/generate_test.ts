@@ -97,7 +97,7 @@ Deno.test("generateDemoSite() writes exactly the registry's columns for each Bla
 });
 
 Deno.test("the demo site holds every injected defect the issue lists, as recorded", async () => {
-  for (const profile of ["small", "demo", "kvm"] as const) {
+  for (const profile of ["small", "demo"] as const) {
     const { dir, truth } = await demoSite(profile);
     using db = await Duck.open(join(dir, "source.duckdb"), { access_mode: "READ_ONLY" });
     const kinds = new Set(truth.defects.map((d) => d.kind));
