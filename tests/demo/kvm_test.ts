@@ -37,6 +37,28 @@ Deno.test("kvm demo: the ledger matches the ground truth exactly for every metri
     spans.notes.some((n) => /: 14 of 36 KVM hosts have no cpu_allocation_ratio/.test(n)),
     spans.notes.join("\n"),
   );
+  // Hand check (docs/decisions/0014-kvm-fractions.md): reservation 4b8dee01, lease
+  // 2026-03-01 11:55:41 -> 03-03 21:49:11 (208,410 s), 3 slots of 16 vCPUs on 48-vCPU hosts (c108
+  // once, c109 twice); instances 621 (flavorid), 622 (flavor name, clipped 74 s after the lease)
+  // and 623 (extra spec) occupy 148,610 + 200,907 + 158,758 s.
+  const res1 = "4b8dee01-40bf-4252-81c1-f00767f392f8";
+  const [hand] = await db.json<
+    { slots: number; committed: number; occupied: number; node_s: number; hosts: string }
+  >(`
+    SELECT count(*) FILTER (WHERE metric = 'committed')::INTEGER AS slots,
+      sum(vcpus * (epoch("end") - epoch(start))) FILTER (WHERE metric = 'committed')::DOUBLE AS committed,
+      sum(epoch("end") - epoch(start)) FILTER (WHERE metric = 'occupied_reservation')::DOUBLE AS occupied,
+      sum(nodes * 48 * (epoch("end") - epoch(start))) FILTER (WHERE metric = 'committed')::DOUBLE AS node_s,
+      string_agg(DISTINCT hypervisor_hostname, ',' ORDER BY hypervisor_hostname) AS hosts
+    FROM spans WHERE metric IN ('committed', 'occupied_reservation')
+      AND (entity_id = '${res1}' OR source_row_id IN ('621', '622', '623'))`);
+  deepEqual(hand, {
+    slots: 3,
+    committed: 3 * 16 * 208_410, // 2,778.8 vCPU-hours
+    occupied: 148_610 + 200_907 + 158_758, // 141.1875 h, 47.0625 node-hours
+    node_s: 3 * 16 * 208_410, // a third of a host each: 57.89 node-hours
+    hosts: "c108.kvm.demo,c109.kvm.demo",
+  });
   const checks = await buildLedger(db, "kvm", { asOf: snapshot.asOf });
   ok(checks.stack.ok, JSON.stringify(checks.stack));
   equal(checks.stack.max_abs_residual, 0);
