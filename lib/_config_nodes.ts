@@ -218,3 +218,43 @@ export function opsProjectsKey(
   });
   return ids.length ? { opsProjects: [...new Set(ids)].sort() } : {};
 }
+
+/**
+ * The site key `cpu_allocation_ratio` (docs/design.md §11): a number > 0, or undefined when
+ * absent.
+ */
+export function cpuRatioKey(
+  ctx: Ctx,
+  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
+  what: string,
+): number | undefined {
+  const it = get("cpu_allocation_ratio");
+  if (!it) return undefined;
+  const v = isScalar(it[1]) ? Number(it[1].value) : NaN;
+  if (!(v > 0) || !Number.isFinite(v)) {
+    fail(
+      ctx,
+      it[1],
+      `Cannot load ${what} key "cpu_allocation_ratio": expected a number > 0, found "${
+        String(isScalar(it[1]) ? it[1].value : "")
+      }"`,
+    );
+  }
+  return v;
+}
+
+/** The keys a site entry of sites.yaml may have (docs/design.md §3). */
+export const SITE_KEYS = [
+  "site_name",
+  "db_uri",
+  "db_uris",
+  "input_dir",
+  "output_dir",
+  "blazar_coverage_start",
+  "cpu_allocation_ratio",
+  "legacy",
+  "as_of",
+  "connect_timeout",
+  "statement_timeout",
+  "ops_projects",
+] as const;

@@ -15,6 +15,7 @@ import {
   checkKeys,
   checkUri,
   ConfigError,
+  cpuRatioKey,
   type Ctx,
   dir,
   entries,
@@ -23,6 +24,7 @@ import {
   lineOf,
   nested,
   opsProjectsKey,
+  SITE_KEYS,
   str,
   URI_SCHEMES,
 } from "./_config_nodes.ts";
@@ -65,6 +67,8 @@ export interface SiteConfig {
   readonly maintenance: MaintenanceMapping;
   /** Projects whose reservations are operator holds (`ops_projects`, docs/design.md §6). */
   readonly opsProjects?: readonly string[];
+  /** CPU overcommit of KVM hosts whose own ratio is NULL or 0 (§11); undefined: 16.0. */
+  readonly cpuAllocationRatio?: number;
   /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, docs/design.md §5), `connect_timeout`, `statement_timeout` (s). */
   readonly asOf?: string;
   readonly connectTimeoutS?: number;
@@ -92,19 +96,6 @@ export const DEFAULT_MAINTENANCE: MaintenanceMapping = {
   hours: "hours",
 };
 
-const SITE_KEYS = [
-  "site_name",
-  "db_uri",
-  "db_uris",
-  "input_dir",
-  "output_dir",
-  "blazar_coverage_start",
-  "legacy",
-  "as_of",
-  "connect_timeout",
-  "statement_timeout",
-  "ops_projects",
-] as const;
 /** Keys of the predecessor tool's site entries: `data_dir` is our `input_dir`; `adapters` is ignored. */
 const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;
 const LEGACY_KEYS = ["node_maintenance"] as const;
@@ -239,6 +230,7 @@ function parseSite(
     inputDir,
     outputDir,
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
+    ...(get("cpu_allocation_ratio") ? { cpuAllocationRatio: cpuRatioKey(ctx, get, what) } : {}),
     maintenance,
     ...opsProjectsKey(ctx, get, what),
     ...fetchKeys(ctx, get, what),

@@ -101,8 +101,11 @@ export const ALL_METRICS: readonly string[] = [
   ...DERIVED_METRICS.map((d) => d.name),
 ];
 
-/** The resources every span carries, and the ledger's `resource` values. */
-export const RESOURCES = ["nodes", "vcpus", "memory_mb", "disk_gb"] as const;
+/**
+ * The resources spans carry, and the ledger's `resource` values. `vcpus_overcommit` (vCPUs x the
+ * host's `cpu_allocation_ratio`) exists only at a site with KVM hosts (docs/design.md §11).
+ */
+export const RESOURCES = ["nodes", "vcpus", "memory_mb", "disk_gb", "vcpus_overcommit"] as const;
 /** One resource. */
 export type Resource = typeof RESOURCES[number];
 

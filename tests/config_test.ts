@@ -296,3 +296,20 @@ chi_edge:
     /: etc\/test\.yaml:4: Cannot load site "chi": expected "input_dir" or "data_dir", found both/,
   );
 });
+
+Deno.test("parseSitesConfig() reads cpu_allocation_ratio (KVM overcommit default) and rejects one that is not > 0", () => {
+  const site = (v: string) =>
+    `sites:\n  k:\n    site_name: K\n    db_uri: duckdb:x.duckdb\n    cpu_allocation_ratio: ${v}\n`;
+  equal(parseSitesConfig(site("4.0")).sites.get("k")!.cpuAllocationRatio, 4);
+  equal(
+    parseSitesConfig("sites:\n  k:\n    site_name: K\n    db_uri: duckdb:x.duckdb\n").sites.get(
+      "k",
+    )!
+      .cpuAllocationRatio,
+    undefined,
+  );
+  throws(
+    () => parseSitesConfig(site("0")),
+    /:5: Cannot load site "k" key "cpu_allocation_ratio": expected a number > 0, found "0"/,
+  );
+});

@@ -19,12 +19,13 @@ import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import { sqlIdent, sqlLiteral } from "../sql.ts";
 import { profileByName } from "./profiles.ts";
+import { qualifiedName, REGISTRY } from "../registry.ts";
 import { DuckDBSink, type Omissions } from "./duckdb_sink.ts";
 import { type Defect, generateWorld, type ZeroDate } from "./world.ts";
 
 /** Options of {@linkcode generateDemoSite}. */
 export interface GenerateOptions {
-  /** `small`, `demo` or `tacc`. @default {"demo"} */
+  /** `small`, `demo`, `tacc` or `kvm`. @default {"demo"} */
   profile?: string;
   /** Multiplier of hosts, leases and instances. @default {1} */
   scale?: number;
@@ -116,15 +117,20 @@ async function writeTruthRows(
   const tmpJson = join(outDir, `${name}.json.tmp`);
   await Deno.writeTextFile(tmpJson, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
   const parquet = join(outDir, `${name}.parquet`);
+  // A KVM world's nodes are node units (truth.ts): its file says how many make a node.
+  const units = rows.some((r) => (r as { units?: number }).units !== undefined);
   const types = [...lead.map((c) => `${c}: 'VARCHAR'`), "month: 'VARCHAR'", "node_type: 'VARCHAR'"]
-    .concat(["metric: 'VARCHAR'", "resource: 'VARCHAR'", "seconds: 'BIGINT'", "hours: 'DOUBLE'"]);
+    .concat(["metric: 'VARCHAR'", "resource: 'VARCHAR'", "seconds: 'BIGINT'", "hours: 'DOUBLE'"])
+    .concat(units ? ["units: 'BIGINT'"] : []);
   {
     using db = await Duck.open(":memory:", { threads: "1" });
     await db.run(
       `COPY (SELECT ${
         lead.map((c) => `${sqlIdent(c)}, `).join("")
       }month, node_type, metric, resource,
-           seconds::BIGINT AS seconds, hours::DOUBLE AS hours
+           seconds::BIGINT AS seconds, hours::DOUBLE AS hours${
+        units ? ", units::BIGINT AS units" : ""
+      }
          FROM read_json(${sqlLiteral(tmpJson)}, format = 'newline_delimited', columns = {${
         types.join(", ")
       }})
@@ -161,6 +167,12 @@ export async function generateDemoSite(
   await Deno.remove(tmpDb).catch(() => {});
   await Deno.remove(`${tmpDb}.wal`).catch(() => {});
   const layout = eraLayout(era);
+  // A KVM site (KVM@TACC) has no legacy reporting database.
+  if (profile.kind === "kvm") {
+    layout.skipTables.push(
+      ...REGISTRY.filter((t) => t.schema === "chameleon_usage").map(qualifiedName),
+    );
+  }
   const sink = await DuckDBSink.create(tmpDb, layout);
   await sink.prepare();
   let world;

@@ -13,8 +13,13 @@ import { deriveMetrics, MEASURED_METRICS, type Resource, RESOURCES } from "../me
 /** Measured states the generator records (`pool_unknown` is 0 in the truth: it knows the pool). */
 export type Measured = Exclude<typeof MEASURED_METRICS[number], "pool_unknown">;
 
-/** Amount of each resource a span holds. */
-export type Amounts = readonly [nodes: number, vcpus: number, memoryMb: number, diskGb: number];
+/**
+ * Amount of each resource a span holds (a KVM world adds `vcpus_overcommit`, and counts `nodes` in
+ * node units: see {@linkcode TruthAccumulator}).
+ */
+export type Amounts =
+  | readonly [nodes: number, vcpus: number, memoryMb: number, diskGb: number]
+  | readonly [nodes: number, vcpus: number, memoryMb: number, diskGb: number, overcommit: number];
 
 /** One row of the ground-truth table. */
 export interface TruthRow {
@@ -22,10 +27,12 @@ export interface TruthRow {
   node_type: string;
   metric: string;
   resource: Resource;
-  /** Exact resource-seconds (an integer). */
+  /** Exact resource-seconds (an integer); for `nodes` of a KVM world, node-unit-seconds. */
   seconds: number;
-  /** The same in hours. */
+  /** The same in hours (`seconds / units / 3600`). */
   hours: number;
+  /** KVM worlds only: units per resource unit (the node unit for `nodes`, else 1). */
+  units?: number;
 }
 
 /** Month starts (epoch seconds) covering `[from, to)`, plus the end. */
@@ -47,18 +54,29 @@ export function monthEdges(from: number, to: number): number[] {
   return edges;
 }
 
-/** Accumulates exact resource-seconds per measured state, node type and month. */
+/**
+ * Accumulates exact resource-seconds per measured state, node type and month.
+ *
+ * A bare-metal world counts four resources. A KVM world (`kvm` options) counts five
+ * (`vcpus_overcommit` too) and holds fractions of nodes exactly: a node is `nodeUnits` units
+ * (docs/decisions/0014-kvm-fractions.md), so a share `v / h` of a host is the whole number
+ * `v x nodeUnits / h`, and its rows say `units`.
+ */
 export class TruthAccumulator {
   readonly from: number;
   readonly to: number;
   readonly #edges: number[];
   readonly #cells = new Map<string, number[]>();
+  readonly #n: number;
+  readonly #nodeUnits: number | null;
 
   /** Truth is counted inside `[from, to)` (epoch seconds). */
-  constructor(from: number, to: number) {
+  constructor(from: number, to: number, kvm?: { nodeUnits: number }) {
     this.from = from;
     this.to = to;
     this.#edges = monthEdges(from, to);
+    this.#n = kvm ? 5 : 4;
+    this.#nodeUnits = kvm?.nodeUnits ?? null;
   }
 
   /** Adds every interval of a set, each holding `amounts`. */
@@ -66,10 +84,14 @@ export class TruthAccumulator {
     const key = `${metric}\u0000${nodeType}`;
     let cell = this.#cells.get(key);
     if (!cell) {
-      cell = new Array((this.#edges.length - 1) * 4).fill(0);
+      cell = new Array((this.#edges.length - 1) * this.#n).fill(0);
       this.#cells.set(key, cell);
     }
     const edges = this.#edges;
+    const n = this.#n;
+    if (amounts.length !== n) {
+      throw new Error(`Cannot add truth: expected ${n} amounts, found ${amounts.length}`);
+    }
     for (const [s0, e0] of intervals) {
       const s = Math.max(s0, this.from), e = Math.min(e0, this.to);
       if (e <= s) continue;
@@ -77,7 +99,7 @@ export class TruthAccumulator {
       while (i < edges.length - 1 && edges[i] < e) {
         const secs = Math.min(e, edges[i + 1]) - Math.max(s, edges[i]);
         if (secs > 0) {
-          for (let r = 0; r < 4; r++) cell[i * 4 + r] += secs * amounts[r];
+          for (let r = 0; r < n; r++) cell[i * n + r] += secs * amounts[r];
         }
         i++;
       }
@@ -125,11 +147,13 @@ export class TruthAccumulator {
     );
     const nodeTypes = [...new Set([...this.#cells.keys()].map((k) => k.split("\u0000")[1]))].sort();
     const out: TruthRow[] = [];
+    const n = this.#n;
     const get = (metric: string, nt: string, i: number, r: number) =>
-      this.#cells.get(`${metric}\u0000${nt}`)?.[i * 4 + r] ?? 0;
+      this.#cells.get(`${metric}\u0000${nt}`)?.[i * n + r] ?? 0;
     for (let i = 0; i < months.length; i++) {
       for (const nt of nodeTypes) {
-        for (let r = 0; r < 4; r++) {
+        for (let r = 0; r < n; r++) {
+          const units = r === 0 && this.#nodeUnits !== null ? this.#nodeUnits : 1;
           const measured: Record<string, number> = {};
           for (const m of MEASURED_METRICS) {
             measured[m] = m === "pool_unknown" ? 0 : get(m, nt, i, r);
@@ -149,7 +173,8 @@ export class TruthAccumulator {
               metric,
               resource: RESOURCES[r],
               seconds,
-              hours: seconds / 3600,
+              hours: units === 1 ? seconds / 3600 : seconds / units / 3600,
+              ...(this.#nodeUnits === null ? {} : { units }),
             });
           }
         }

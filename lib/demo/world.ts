@@ -34,10 +34,11 @@
  * | `defects.ts` | injected defects |
  * | `filler.ts` | rows up to a profile's exact table counts |
  *
- * Further site kinds (KVM, Edge) go in their own modules beside these (e.g. `kvm.ts`,
- * `edge.ts`), each a function of a {@linkcode World}, and get one step in
- * {@linkcode generateWorld}, after the bare-metal steps and before the filler, so that the
- * bare-metal output stays what it is.
+ * Further site kinds go in their own modules beside these, each a function of a
+ * {@linkcode World} with one step in {@linkcode generateWorld}, so that the bare-metal output
+ * stays what it is. A KVM profile (`kind: "kvm"`, `kvm.ts`) runs its own step instead of the
+ * bare-metal ones: its world has no Ironic hosts and no legacy tables. Edge (`edge.ts`) goes
+ * after the bare-metal steps and before the filler.
  *
  * @module
  */
@@ -55,6 +56,7 @@ import {
   injectInstancesAfterHostEnd,
 } from "./defects.ts";
 import { fillTargets } from "./filler.ts";
+import { writeKvmWorld } from "./kvm.ts";
 
 export {
   type Defect,
@@ -82,6 +84,17 @@ export { capabilityNames } from "./hosts.ts";
  */
 export function generateWorld(profile: Profile, sink: Sink, options: WorldOptions): WorldResult {
   const w = new World(profile, sink, options);
+  if (profile.kind === "kvm") {
+    writeKvmWorld(w);
+    return {
+      truth: w.truth,
+      projectTruth: w.projectTruth,
+      defects: w.defects,
+      zeroDates: w.zeroDates,
+      counts: w.counts,
+      patches: w.patches,
+    };
+  }
   makeLives(w);
   writeNova(w);
   injectComputeNodeDefects(w);

@@ -198,7 +198,13 @@ export class World {
     this.asOf = utcSeconds(profile.asOf);
     this.novaCutoff = utcSeconds(profile.novaCutoff);
     this.blazarCutoff = utcSeconds(profile.blazarCutoff);
-    this.truth = new TruthAccumulator(this.t0, this.asOf);
+    this.truth = new TruthAccumulator(
+      this.t0,
+      this.asOf,
+      profile.kind === "kvm"
+        ? { nodeUnits: lcm(profile.nodeTypes.map((t) => t.vcpus)) }
+        : undefined,
+    );
     this.projectTruth = new ProjectTruth(this.t0, this.asOf);
     this.legacy = new LegacyMethod(
       this.t0,
@@ -250,4 +256,20 @@ export class World {
         : { kind, table, row_id, reason, detail },
     );
   }
+}
+
+/**
+ * The least common multiple of whole numbers: the node unit of a KVM world, in which a share of
+ * any of its hosts is a whole number (docs/decisions/0014-kvm-fractions.md).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { lcm } from "./world_state.ts";
+ * equal(lcm([48, 128, 40]), 1920);
+ * ```
+ */
+export function lcm(values: readonly number[]): number {
+  const gcd = (a: number, b: number): number => b === 0 ? a : gcd(b, a % b);
+  return values.reduce((u, v) => u / gcd(u, v) * v, 1);
 }

@@ -68,6 +68,7 @@ export async function buildProjectIntegrals(
   fromUs: bigint,
   toUs: bigint,
   asOfUs: bigint,
+  resources?: readonly string[],
 ): Promise<void> {
   const cols = await db.json<{ column_name: string }>("DESCRIBE spans");
   const project = cols.some((c) => c.column_name === "project_id")
@@ -75,7 +76,7 @@ export async function buildProjectIntegrals(
     : sqlLiteral(UNKNOWN_PROJECT);
   const F = sqlBigint(fromUs), T = sqlBigint(toUs < asOfUs ? toUs : asOfUs);
   const metrics = PROJECT_METRICS.map((m) => sqlLiteral(m)).join(", ");
-  const r = RESOURCES;
+  const r = resources ?? RESOURCES.filter((v) => cols.some((c) => c.column_name === v));
   await db.run(`
     CREATE OR REPLACE TABLE project_month_integrals AS
     WITH sp AS (

@@ -59,6 +59,8 @@ export const OUTPUTS = {
       "vcpus",
       "memory_mb",
       "disk_gb",
+      "vcpus_overcommit",
+      "host_vcpus",
       "project_id",
     ],
   },

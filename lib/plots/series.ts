@@ -180,6 +180,7 @@ export const RESOURCE_LABEL: Readonly<Record<Resource, string>> = {
   vcpus: "vCPUs",
   memory_mb: "MB of memory",
   disk_gb: "GB of disk",
+  vcpus_overcommit: "vCPUs (overcommitted)",
 };
 
 /**

@@ -12,7 +12,13 @@ import type { SitesConfig } from "../config.ts";
 import { atomicWriteText, exists } from "../fs.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
 import { CROSS_SITE_PARTS, readUsageDaily, renderCrossSite, type UsageRow } from "../plots/mod.ts";
-import { headlineYear, readRun, utilizationByYear, type YearUtilization } from "./data.ts";
+import {
+  headlineYear,
+  readRun,
+  siteHeadline,
+  utilizationByYear,
+  type YearUtilization,
+} from "./data.ts";
 import { formatNumber, formatPercent, htmlTable, markup, rawHtml } from "./html.ts";
 import { REPORT_CSS } from "./style.ts";
 
@@ -56,7 +62,8 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
     }
     // One verified set per site; a mixed or damaged one fails the report with one line.
     const { set, run, invariants } = await readRun(site.outputDir);
-    const years = await utilizationByYear(db, set.dir, run.window);
+    // Each site in its headline resource: nodes, or vCPUs at a KVM site (docs/design.md §11).
+    const years = await utilizationByYear(db, set.dir, run.window, await siteHeadline(db, set.dir));
     sites.push({
       site: site.key,
       siteName: site.siteName,
@@ -88,13 +95,17 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
 export function renderAllSitesReport(input: AllSitesInput): string {
   const names = Object.fromEntries(input.sites.map((s) => [s.site, s.siteName]));
   const mean = (y: YearUtilization | null, h: number) =>
-    y && y.days > 0 ? formatNumber(h / (y.days * 24), { digits: 1 }) : "";
+    y && y.days > 0
+      ? `${formatNumber(h / (y.days * 24), { digits: 1 })} ${
+        y.resource === "vcpus" ? "vCPUs" : "nodes"
+      }`
+      : "";
   const table = htmlTable(input.sites, [
     { label: "site", value: (s) => s.siteName },
     { label: "as_of (UTC)", value: (s) => s.asOf },
     { label: "invariants", value: (s) => (s.invariantsOk ? "hold" : "VIOLATED") },
     { label: "year", value: (s) => (s.year ? String(s.year.year) : "") },
-    { label: "nodes (mean)", value: (s) => mean(s.year, s.year?.total ?? 0), numeric: true },
+    { label: "total (mean)", value: (s) => mean(s.year, s.year?.total ?? 0), numeric: true },
     {
       label: "reservable (mean)",
       value: (s) => mean(s.year, s.year?.reservable ?? 0),
@@ -117,7 +128,7 @@ export function renderAllSitesReport(input: AllSitesInput): string {
 <header class="top"><h1>All sites: usage ledger report</h1>
 <p class="sub">${input.sites.length} sites · nodes, daily time-weighted means</p></header>
 <section id="sites"><h2>Sites</h2>${table}<p class="note">Each site's latest year (nearly) wholly inside its
-report window. Committed share = committed / (reservable − maintenance); occupied share = occupied
+report window, in its headline resource (nodes; vCPUs at a KVM site). Committed share = committed / (reservable − maintenance); occupied share = occupied
 by reservations / (reservable − maintenance).</p>${
     input.skipped.length
       ? markup`<ul class="notes">${

@@ -15,6 +15,7 @@ import type { RankingRow } from "../legacy/build.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
 import { type InvariantsDoc, readJsonArtifact, type RunRecord } from "../outputs/run.ts";
 import { openOutputSet, type OutputSet } from "../outputs/set.ts";
+import { headlineResource } from "../export/wide.ts";
 
 export type { InvariantsDoc } from "../outputs/run.ts";
 
@@ -62,9 +63,14 @@ export async function readRun(
   };
 }
 
-/** One year of node-hours per state, summed over node types, with the headline ratios. */
+/**
+ * One year of resource-hours per state (node-hours unless `resource` says otherwise), summed over
+ * node types, with the headline ratios.
+ */
 export interface YearUtilization {
   year: number;
+  /** The resource of the hours (`nodes` when absent). */
+  resource?: string;
   /** Days of the year inside the report window. */
   days: number;
   total: number;
@@ -98,8 +104,9 @@ const YEAR_METRICS = [
 ] as const;
 
 /**
- * Node-hours per state and year from `hours.parquet` (current collector, resource `nodes`,
- * summed over node types), with the headline ratios; a ratio whose denominator is zero is null.
+ * Resource-hours per state and year from `hours.parquet` (current collector, `resource`, by
+ * default `nodes`, summed over node types), with the headline ratios; a ratio whose denominator is
+ * zero is null.
  *
  * @example
  * ```ts ignore
@@ -110,6 +117,7 @@ export async function utilizationByYear(
   db: Duck,
   outputDir: string,
   window: { start: string; end: string },
+  resource = "nodes",
 ): Promise<YearUtilization[]> {
   const path = join(outputDir, OUTPUT_FILES.hours);
   if (!(await exists(path))) {
@@ -124,7 +132,7 @@ export async function utilizationByYear(
       .join(", ")
   }
     FROM read_parquet(${sqlLiteral(path)})
-    WHERE period = 'year' AND resource = 'nodes' AND collector_type = 'current'
+    WHERE period = 'year' AND resource = ${sqlLiteral(resource)} AND collector_type = 'current'
     GROUP BY ALL ORDER BY year`);
   const ws = utcMs(window.start.slice(0, 10));
   const we = utcMs(window.end.slice(0, 19));
@@ -135,6 +143,7 @@ export async function utilizationByYear(
     const admittable = r.reservable - r.maintenance - r.operator_hold;
     return {
       year: r.year,
+      ...(resource === "nodes" ? {} : { resource }),
       days: Math.round(days * 100) / 100,
       ...Object.fromEntries(YEAR_METRICS.map((m) => [m, r[m]])),
       committed_share: ratio(r.committed, admittable),
@@ -220,4 +229,23 @@ export async function snapshotTables(
       message: t.message ?? null,
     })),
   };
+}
+
+/**
+ * The headline resource of a site's output set: {@linkcode headlineResource} (the export's
+ * rule) over the resources of its current `total` series, so a KVM site leads with vCPUs
+ * (docs/design.md §11).
+ *
+ * @example
+ * ```ts ignore
+ * const resource = await siteHeadline(db, "output/kvm"); // "vcpus"
+ * ```
+ */
+export async function siteHeadline(db: Duck, outputDir: string): Promise<string> {
+  const rows = await db.json<{ resource: string }>(`
+    SELECT DISTINCT resource::VARCHAR AS resource FROM read_parquet(${
+    sqlLiteral(join(outputDir, OUTPUT_FILES.hours))
+  })
+    WHERE metric = 'total' AND collector_type = 'current'`);
+  return headlineResource(new Set(rows.map((r) => r.resource)));
 }

@@ -5,7 +5,7 @@
  * | section | from |
  * |---|---|
  * | header: site, snapshot, as_of, window, invariant and legacy badges | `run.json`, `invariants.json` |
- * | headline tiles and utilization by year | `hours.parquet` (node-hours, summed over node types) |
+ * | headline tiles and utilization by year | `hours.parquet` (hours of the headline resource, summed over node types: node-hours, or vCPU-hours with the overcommitted capacity beside them at a KVM site, `siteHeadline()`) |
  * | stacked usage per resource, node-type facets for nodes | `usage_daily.parquet` |
  * | invariants, negative derived series | `invariants.json` |
  * | audit summary, rule effects, what each source adds | `audit.parquet`, `spans.parquet` |
@@ -50,6 +50,7 @@ import {
   type InvariantsDoc,
   legacyRanking,
   readRun,
+  siteHeadline,
   type SnapshotTableRow,
   snapshotTables,
   utilizationByYear,
@@ -63,6 +64,7 @@ import {
   markup,
   type RawHtml,
   rawHtml,
+  resourceHours,
 } from "./html.ts";
 import {
   auditByReason,
@@ -87,6 +89,13 @@ export interface SiteReportInput {
   run: RunRecord;
   invariants: InvariantsDoc;
   years: YearUtilization[];
+  /**
+   * The resource the tiles, the utilization table and the first chart lead with (`nodes`, or
+   * `vcpus` at a KVM site). @default {"nodes"}
+   */
+  headline?: string;
+  /** KVM sites: the years in `vcpus_overcommit` (capacity with overcommit, beside physical). */
+  overcommit?: YearUtilization[];
   audit: AuditSummaryRow[];
   effects: RuleEffect[];
   sources: SourceHours[];
@@ -118,8 +127,12 @@ export async function collectSiteReport(
   const { set, run, invariants } = await readRun(options.setDir ?? site.outputDir);
   const out = set.dir;
   using db = await Duck.open();
-  const years = await utilizationByYear(db, out, run.window);
-  const projects = await projectsByYear(db, out, "nodes");
+  const headline = await siteHeadline(db, out);
+  const years = await utilizationByYear(db, out, run.window, headline);
+  const overcommit = headline === "vcpus"
+    ? await utilizationByYear(db, out, run.window, "vcpus_overcommit")
+    : [];
+  const projects = await projectsByYear(db, out, headline);
   const auditPath = join(out, OUTPUT_FILES.audit);
   const spansPath = join(out, OUTPUT_FILES.spans);
   const audit = await auditSummary(db, auditPath);
@@ -151,6 +164,8 @@ export async function collectSiteReport(
     run,
     invariants,
     years,
+    headline,
+    ...(overcommit.length > 0 ? { overcommit } : {}),
     audit,
     effects,
     sources,
@@ -167,10 +182,19 @@ const RESOURCE_TITLE: Record<Resource, string> = {
   vcpus: "vCPUs",
   memory_mb: "Memory (MB)",
   disk_gb: "Disk (GB)",
+  vcpus_overcommit: "vCPUs with overcommit (vCPUs x cpu_allocation_ratio)",
 };
 
-function tiles(y: YearUtilization | null): RawHtml {
+/** The words of the tiles for a headline resource: what one unit is called, and its hours. */
+function unitWords(resource: string): { unit: string; hours: string } {
+  return resource === "vcpus"
+    ? { unit: "vCPUs", hours: "vCPU-hours" }
+    : { unit: "nodes", hours: "node-hours" };
+}
+
+function tiles(y: YearUtilization | null, oc: YearUtilization | null = null): RawHtml {
   if (!y) return markup`<p class="note">No hours in the report window.</p>`;
+  const { unit, hours } = unitWords(y.resource ?? "nodes");
   const hoursInYear = y.days * 24;
   const mean = (h: number) => (hoursInYear > 0 ? h / hoursInYear : 0);
   const tile = (value: string, key: string) =>
@@ -178,19 +202,33 @@ function tiles(y: YearUtilization | null): RawHtml {
   return markup`<h3>${String(y.year)}${
     y.days < 360 ? ` (${formatNumber(y.days)} days in the window)` : ""
   } at a glance</h3><div class="tiles">${[
-    tile(formatNumber(mean(y.total), { digits: 1 }), "nodes in Nova, on average"),
-    tile(formatNumber(mean(y.reservable), { digits: 1 }), "nodes in the Blazar pool, on average"),
-    tile(formatPercent(y.committed_share), "of admittable node-hours committed to leases"),
+    tile(formatNumber(mean(y.total), { digits: 1 }), `${unit} in Nova, on average`),
+    ...(oc
+      ? [
+        tile(
+          formatNumber(mean(oc.total), { digits: 1 }),
+          "vCPUs with overcommit (x cpu_allocation_ratio), on average",
+        ),
+        tile(
+          formatPercent(
+            oc.total > 0 ? (oc.occupied_reservation + oc.occupied_ondemand) / oc.total : null,
+          ),
+          "of overcommitted vCPU-hours running an instance",
+        ),
+      ]
+      : []),
+    tile(formatNumber(mean(y.reservable), { digits: 1 }), `${unit} in the Blazar pool, on average`),
+    tile(formatPercent(y.committed_share), `of admittable ${hours} committed to leases`),
     tile(
       formatPercent(y.occupied_share),
-      "of admittable node-hours running a reservation's instance",
+      `of admittable ${hours} running a reservation's instance`,
     ),
-    tile(formatPercent(y.use_of_committed), "of committed node-hours really used"),
+    tile(formatPercent(y.use_of_committed), `of committed ${hours} really used`),
     ...(y.pool_unknown > 0
       ? [
         tile(
           formatPercent(y.pool_unknown / Math.max(y.total, 1e-9)),
-          "of node-hours with pool membership unknown",
+          `of ${hours} with pool membership unknown`,
         ),
       ]
       : []),
@@ -264,7 +302,13 @@ export function chartBucket(window: { start: string; end: string }): "day" | "we
 
 function usageSection(input: SiteReportInput): RawHtml {
   const bucket = chartBucket(input.run.window);
-  const charts = RESOURCES.map((resource) => {
+  // vcpus_overcommit exists only at KVM sites: a bare-metal report shows no empty chart for it.
+  // The headline resource comes first (a KVM site: vCPUs, then vCPUs with overcommit).
+  const lead = (r: Resource) =>
+    r === input.headline ? 0 : input.headline === "vcpus" && r === "vcpus_overcommit" ? 1 : 2;
+  const shown = RESOURCES.filter((r) => r !== "vcpus_overcommit" || input.usage[r].length > 0)
+    .sort((a, b) => lead(a) - lead(b));
+  const charts = shown.map((resource) => {
     const rows = input.usage[resource];
     if (rows.length === 0) {
       return markup`<h3>${RESOURCE_TITLE[resource]}</h3><p class="note">No data.</p>`;
@@ -382,16 +426,17 @@ function projectsSection(input: SiteReportInput): RawHtml {
   }
   const year = headlineYear(input.years)?.year;
   if (year === undefined) return markup`<p class="note">No year in the window.</p>`;
+  const hours = resourceHours(input.headline ?? "nodes");
   const others = [...new Set(rows.map((r) => r.year))].filter((y) => y !== year).sort((a, b) =>
     b - a
   );
-  return markup`<h3>Top projects by committed node-hours, ${String(year)}</h3>${
+  return markup`<h3>Top projects by committed ${hours}, ${String(year)}</h3>${
     projectsTable(rows, year)
-  }<h3>Projects with the most idle committed node-hours, ${String(year)}</h3>${
+  }<h3>Projects with the most idle committed ${hours}, ${String(year)}</h3>${
     projectsTable(rows, year, { by: "idle" })
   }${
     others.map((y) =>
-      markup`<details><summary>Top projects by committed node-hours, ${String(y)}</summary>${
+      markup`<details><summary>Top projects by committed ${hours}, ${String(y)}</summary>${
         projectsTable(rows, y)
       }</details>`
     )
@@ -410,7 +455,17 @@ export function renderSiteReport(input: SiteReportInput): string {
   const r = input.run;
   const title = `${input.siteName}: usage ledger report`;
   const sections: [string, string, RawHtml][] = [
-    ["utilization", "Utilization by year", utilizationTable(input.years)],
+    [
+      "utilization",
+      "Utilization by year",
+      markup`${utilizationTable(input.years)}${
+        input.overcommit
+          ? markup`<h3>With overcommit (vCPUs x cpu_allocation_ratio)</h3>${
+            utilizationTable(input.overcommit)
+          }`
+          : ""
+      }`,
+    ],
     ["usage", "Usage over time", usageSection(input)],
     ["projects", "Projects", projectsSection(input)],
     [
@@ -439,7 +494,14 @@ export function renderSiteReport(input: SiteReportInput): string {
 <nav class="toc">${
     sections.map(([id, name]) => markup`<a href="#${id}">${name}</a>`)
   }</nav></header>
-${tiles(headlineYear(input.years))}
+${
+    tiles(
+      headlineYear(input.years),
+      input.overcommit
+        ? input.overcommit.find((y) => y.year === headlineYear(input.years)?.year) ?? null
+        : null,
+    )
+  }
 ${sections.map(([id, name, body]) => markup`<section id="${id}"><h2>${name}</h2>${body}</section>`)}
 <footer>Written by <code>deno task report --site ${input.siteKey}</code> from the files in the site's
 output directory; every number traces back to a row of spans.parquet, and every span to a source

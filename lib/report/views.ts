@@ -139,7 +139,8 @@ export function ruleEffectsTable(rows: readonly RuleEffect[]): RawHtml {
 }
 
 /**
- * Utilization by year: node-hours per state and the headline shares.
+ * Utilization by year: resource-hours per state (node-hours, or the years' `resource`) and the
+ * headline shares.
  *
  * @example
  * ```ts
@@ -171,7 +172,13 @@ export function utilizationTable(years: readonly YearUtilization[]): RawHtml {
         numeric: true,
       },
     ])
-  }<p class="note">Node-hours summed over node types. Committed share = committed / (reservable −
+  }<p class="note">${
+    years[0]?.resource === "vcpus_overcommit"
+      ? "vCPU-hours with overcommit (vCPUs x cpu_allocation_ratio)"
+      : years[0]?.resource === "vcpus"
+      ? "vCPU-hours"
+      : "Node-hours"
+  } summed over node types. Committed share = committed / (reservable −
 maintenance); occupied share = occupied by reservations / (reservable − maintenance); use of
 committed = occupied by reservations / committed. A year cut by the report window counts only its
 days inside the window.</p>`;

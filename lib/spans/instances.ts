@@ -8,7 +8,11 @@
  * event: a hypervisor hostname as is, a service host that served exactly one hypervisor as that
  * hypervisor, a service host of several as unknown (`missing_host`). The Blazar
  * reservation comes from the request spec: the scheduler hint `reservation[0]`, else a flavor
- * named `reservation:<id>`; never from `instances.reservation_id` (Nova's own boot-request id).
+ * named `reservation:<id>`, else the flavor's extra spec
+ * `aggregate_instance_extra_specs:reservation`, else the flavor's `flavorid` where it is the id of
+ * a Blazar reservation (the flavor Blazar makes for a `flavor:instance` reservation); never from
+ * `instances.reservation_id` (Nova's own boot-request id). On a KVM host an instance holds its own
+ * vCPUs, RAM and `root_gb + ephemeral_gb` (`nodes` = its vCPUs / the host's, in the final tables).
  * Reservation instances are clamped to the committed windows of their reservation on their
  * host; on-demand ones to the host's `total` windows.
  *
@@ -48,6 +52,11 @@ export const INSTANCE_BASE: TableHandle<"instances"> = tableHandle("instances", 
 export const RESERVATION_HINT_PATH = '$."nova_object.data".scheduler_hints.reservation[0]';
 /** See {@linkcode RESERVATION_HINT_PATH}. */
 export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".name';
+/** See {@linkcode RESERVATION_HINT_PATH}. */
+export const FLAVOR_ID_PATH = '$."nova_object.data".flavor."nova_object.data".flavorid';
+/** See {@linkcode RESERVATION_HINT_PATH}. */
+export const FLAVOR_SPEC_PATH =
+  '$."nova_object.data".flavor."nova_object.data".extra_specs."aggregate_instance_extra_specs:reservation"';
 
 /**
  * Builds `instance_reservations_of(uuid, reservation)` from the request specs; specs that are not
@@ -56,15 +65,21 @@ export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".
 export async function instanceReservations(ctx: SpanContext): Promise<void> {
   // Each spec is parsed once: TRY gives NULL exactly where json_valid is false (or the spec is
   // NULL), so one pass yields both the reservations and the problems (it was three parses).
-  const paths = `[${sqlLiteral(RESERVATION_HINT_PATH)}, ${sqlLiteral(FLAVOR_NAME_PATH)}]`;
+  const paths = `[${
+    [RESERVATION_HINT_PATH, FLAVOR_NAME_PATH, FLAVOR_SPEC_PATH, FLAVOR_ID_PATH].map((p) =>
+      sqlLiteral(p)
+    ).join(", ")
+  }]`;
   await ctx.db.run(`
     CREATE OR REPLACE TABLE spec_paths AS
     SELECT id, instance_uuid, spec IS NULL AS no_spec,
       TRY(json_extract_string(spec, ${paths})) AS p
     FROM stg_nova_api_request_specs;
     CREATE OR REPLACE TABLE instance_reservation_of AS
-    SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), '')) AS reservation
-    FROM spec_paths WHERE p IS NOT NULL;
+    SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), ''),
+      nullif(p[3], ''), r.id) AS reservation
+    FROM spec_paths LEFT JOIN stg_blazar_reservations r ON r.id = p[4]
+    WHERE p IS NOT NULL;
     CREATE OR REPLACE TABLE spec_problems AS
     SELECT id::VARCHAR AS row_id, instance_uuid FROM spec_paths WHERE p IS NULL AND NOT no_spec;
     DROP TABLE spec_paths;`);
