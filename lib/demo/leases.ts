@@ -173,6 +173,7 @@ export function writeLeases(w: World) {
       const committed = intersect([[effStart, ce]], life.reservable);
       life.committed.push(...committed);
       w.truth.add("committed", life.nodeType, life.amounts, committed);
+      w.projectTruth.add(lease.projectId, "committed", life.nodeType, life.amounts, committed);
       // Legacy sees the lease's own dates, deletions ignored.
       w.legacy.allocation(
         life.hostname,

@@ -13,9 +13,9 @@ import { atomicWriteText, exists } from "../fs.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
 import { CROSS_SITE_PARTS, readUsageDaily, renderCrossSite, type UsageRow } from "../plots/mod.ts";
 import {
-  headlineOfSet,
   headlineYear,
   readRun,
+  siteHeadline,
   utilizationByYear,
   type YearUtilization,
 } from "./data.ts";
@@ -65,7 +65,9 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
     }
     // One verified set per site; a mixed or damaged one fails the report with one line.
     const { set, run, invariants } = await readRun(site.outputDir);
-    const resource = await headlineOfSet(db, set.dir);
+    // Each site in its headline resource: devices at an Edge site, vCPUs at a KVM site, else nodes
+    // (docs/design.md §11).
+    const resource = await siteHeadline(db, set.dir);
     const years = await utilizationByYear(db, set.dir, run.window, resource);
     sites.push({
       site: site.key,
@@ -99,7 +101,11 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
 export function renderAllSitesReport(input: AllSitesInput): string {
   const names = Object.fromEntries(input.sites.map((s) => [s.site, s.siteName]));
   const mean = (y: YearUtilization | null, h: number) =>
-    y && y.days > 0 ? formatNumber(h / (y.days * 24), { digits: 1 }) : "";
+    y && y.days > 0
+      ? `${formatNumber(h / (y.days * 24), { digits: 1 })} ${
+        y.resource === "vcpus" ? "vCPUs" : "nodes"
+      }`
+      : "";
   const table = htmlTable(input.sites, [
     { label: "site", value: (s) => s.siteName },
     { label: "as_of (UTC)", value: (s) => s.asOf },
@@ -129,8 +135,8 @@ export function renderAllSitesReport(input: AllSitesInput): string {
 <header class="top"><h1>All sites: usage ledger report</h1>
 <p class="sub">${input.sites.length} sites · nodes, daily time-weighted means</p></header>
 <section id="sites"><h2>Sites</h2>${table}<p class="note">Each site's latest year (nearly) wholly inside its
-report window, in its headline resource (devices at an Edge site, else nodes); the chart below
-shows nodes. Committed share = committed / (reservable − maintenance); occupied share = occupied
+report window, in its headline resource (devices at an Edge site, vCPUs at a KVM site, else
+nodes); the chart below shows nodes. Committed share = committed / (reservable − maintenance); occupied share = occupied
 by reservations / (reservable − maintenance).</p>${
     input.skipped.length
       ? markup`<ul class="notes">${

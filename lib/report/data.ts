@@ -63,9 +63,14 @@ export async function readRun(
   };
 }
 
-/** One year of node-hours per state, summed over node types, with the headline ratios. */
+/**
+ * One year of resource-hours per state (node-hours unless `resource` says otherwise), summed over
+ * node types, with the headline ratios.
+ */
 export interface YearUtilization {
   year: number;
+  /** The resource of the hours (`nodes` when absent). */
+  resource?: string;
   /** Days of the year inside the report window. */
   days: number;
   total: number;
@@ -76,7 +81,9 @@ export interface YearUtilization {
   active_reservation: number;
   occupied_ondemand: number;
   pool_unknown: number;
-  /** committed / (reservable - maintenance): the share of admittable capacity reserved. */
+  /** Operator holds (`ops_projects`): not admittable to users. */
+  operator_hold?: number;
+  /** committed / (reservable - maintenance - operator_hold): the share of admittable capacity reserved. */
   committed_share: number | null;
   /** occupied_reservation / (reservable - maintenance): the share really used by reservations. */
   occupied_share: number | null;
@@ -93,12 +100,13 @@ const YEAR_METRICS = [
   "active_reservation",
   "occupied_ondemand",
   "pool_unknown",
+  "operator_hold",
 ] as const;
 
 /**
- * Resource-hours per state and year from `hours.parquet` (current collector, resource `nodes`
- * unless given: an Edge site's headline is `devices`; summed over node types), with the headline
- * ratios; a ratio whose denominator is zero is null.
+ * Resource-hours per state and year from `hours.parquet` (current collector, `resource`, by
+ * default `nodes`: an Edge site's headline is `devices`, a KVM site's `vcpus`; summed over node
+ * types), with the headline ratios; a ratio whose denominator is zero is null.
  *
  * @example
  * ```ts ignore
@@ -132,9 +140,10 @@ export async function utilizationByYear(
   return rows.map((r) => {
     const ys = Date.UTC(r.year, 0, 1), ye = Date.UTC(r.year + 1, 0, 1);
     const days = Math.max(0, Math.min(ye, we) - Math.max(ys, ws)) / 86_400_000;
-    const admittable = r.reservable - r.maintenance;
+    const admittable = r.reservable - r.maintenance - r.operator_hold;
     return {
       year: r.year,
+      ...(resource === "nodes" ? {} : { resource }),
       days: Math.round(days * 100) / 100,
       ...Object.fromEntries(YEAR_METRICS.map((m) => [m, r[m]])),
       committed_share: ratio(r.committed, admittable),
@@ -223,16 +232,16 @@ export async function snapshotTables(
 }
 
 /**
- * The headline resource of a site's output set (lib/export/wide.ts `headlineResource`), from the
- * resources whose current `total` is ever non-zero in `hours.parquet`: `devices` at an Edge
- * site, else `nodes`.
+ * The headline resource of a site's output set: {@linkcode headlineResource} (the export's
+ * rule) over the resources whose current `total` is ever non-zero in `hours.parquet`, so a KVM
+ * site leads with vCPUs and an Edge site with devices (docs/design.md §11); `nodes` when none is.
  *
  * @example
  * ```ts ignore
- * const resource = await headlineOfSet(db, "output/edge"); // "devices"
+ * const resource = await siteHeadline(db, "output/kvm"); // "vcpus"
  * ```
  */
-export async function headlineOfSet(db: Duck, outputDir: string): Promise<string> {
+export async function siteHeadline(db: Duck, outputDir: string): Promise<string> {
   const rows = await db.json<{ resource: string }>(`
     SELECT DISTINCT resource::VARCHAR AS resource FROM read_parquet(${
     sqlLiteral(join(outputDir, OUTPUT_FILES.hours))

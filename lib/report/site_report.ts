@@ -5,7 +5,7 @@
  * | section | from |
  * |---|---|
  * | header: site, snapshot, as_of, window, invariant and legacy badges | `run.json`, `invariants.json` |
- * | headline tiles and utilization by year | `hours.parquet` (node-hours, summed over node types) |
+ * | headline tiles and utilization by year | `hours.parquet` (hours of the headline resource, summed over node types: node-hours, or vCPU-hours with the overcommitted capacity beside them at a KVM site, `siteHeadline()`) |
  * | stacked usage per resource, node-type facets for nodes | `usage_daily.parquet` |
  * | invariants, negative derived series | `invariants.json` |
  * | audit summary, rule effects, what each source adds | `audit.parquet`, `spans.parquet` |
@@ -46,13 +46,13 @@ import {
   type UsageRow,
 } from "../plots/mod.ts";
 import {
-  headlineOfSet,
   headlineYear,
   hoursByNodeType,
   type InvariantsDoc,
   legacyRanking,
   type NodeTypeHours,
   readRun,
+  siteHeadline,
   type SnapshotTableRow,
   snapshotTables,
   utilizationByYear,
@@ -66,6 +66,7 @@ import {
   markup,
   type RawHtml,
   rawHtml,
+  resourceHours,
 } from "./html.ts";
 import {
   auditByReason,
@@ -74,9 +75,11 @@ import {
   legacyRankingTable,
   negativesTable,
   notesList,
+  projectsTable,
   ruleEffectsTable,
   utilizationTable,
 } from "./views.ts";
+import { projectsByYear, type ProjectYear } from "../ledger/views.ts";
 import { REPORT_CSS } from "./style.ts";
 
 /** Everything the report shows, read from the output directory. */
@@ -88,6 +91,8 @@ export interface SiteReportInput {
   run: RunRecord;
   invariants: InvariantsDoc;
   years: YearUtilization[];
+  /** KVM sites: the years in `vcpus_overcommit` (capacity with overcommit, beside physical). */
+  overcommit?: YearUtilization[];
   audit: AuditSummaryRow[];
   effects: RuleEffect[];
   sources: SourceHours[];
@@ -95,12 +100,17 @@ export interface SiteReportInput {
   usage: Record<Resource, UsageRow[]>;
   /** Daily rows of the same metrics for the headline resource, per node type (the facets). */
   nodesByType: UsageRow[];
-  /** The site's headline resource (lib/export/wide.ts): `devices` at an Edge site, else `nodes`. */
+  /**
+   * The resource the tiles, the utilization table and the first chart lead with (lib/export/wide.ts
+   * `headlineResource`): `devices` at an Edge site, `vcpus` at a KVM site, else `nodes`.
+   */
   headline: Resource;
   /** Headline resource-hours per node type in the headline year (shown for devices). */
   byNodeType: NodeTypeHours[];
   legacy: { ranking: RankingRow[]; comparison: LegacyComparisonRow[] } | null;
   snapshot: { asOfSource: string; tables: SnapshotTableRow[] } | null;
+  /** Node-hours per project and year (null: the set has no `project_hours.parquet`). */
+  projects?: ProjectYear[] | null;
 }
 
 const CHART_METRICS = [...LEAF_METRICS, "total", "reservable"];
@@ -121,9 +131,13 @@ export async function collectSiteReport(
   const { set, run, invariants } = await readRun(options.setDir ?? site.outputDir);
   const out = set.dir;
   using db = await Duck.open();
-  const headline = await headlineOfSet(db, out) as Resource;
+  const headline = await siteHeadline(db, out) as Resource;
   const years = await utilizationByYear(db, out, run.window, headline);
   const year = headlineYear(years);
+  const overcommit = headline === "vcpus"
+    ? await utilizationByYear(db, out, run.window, "vcpus_overcommit")
+    : [];
+  const projects = await projectsByYear(db, out, headline);
   const auditPath = join(out, OUTPUT_FILES.audit);
   const spansPath = join(out, OUTPUT_FILES.spans);
   const audit = await auditSummary(db, auditPath);
@@ -155,6 +169,7 @@ export async function collectSiteReport(
     run,
     invariants,
     years,
+    ...(overcommit.length > 0 ? { overcommit } : {}),
     audit,
     effects,
     sources,
@@ -170,6 +185,7 @@ export async function collectSiteReport(
       : [],
     legacy,
     snapshot: await snapshotTables(site.inputDir, run.snapshot_date),
+    projects,
   };
 }
 
@@ -178,19 +194,38 @@ const RESOURCE_TITLE: Record<Resource, string> = {
   vcpus: "vCPUs",
   memory_mb: "Memory (MB)",
   disk_gb: "Disk (GB)",
+  vcpus_overcommit: "vCPUs with overcommit (vCPUs x cpu_allocation_ratio)",
   devices: "Devices",
 };
 
-/** Words of the tiles for a headline resource. */
-function tileWords(headline: Resource) {
-  return headline === "devices"
-    ? { unit: "device", total: "devices enrolled in Blazar", pool: "devices reservable" }
-    : { unit: "node", total: "nodes in Nova", pool: "nodes in the Blazar pool" };
+/** The words of the tiles for a headline resource: one unit, its hours, its total and pool. */
+function unitWords(resource: string) {
+  return resource === "devices"
+    ? {
+      hours: "device-hours",
+      total: "devices enrolled in Blazar",
+      pool: "devices reservable",
+      occupied: "running a container",
+    }
+    : resource === "vcpus"
+    ? {
+      hours: "vCPU-hours",
+      total: "vCPUs in Nova",
+      pool: "vCPUs in the Blazar pool",
+      occupied: "running a reservation's instance",
+    }
+    : {
+      hours: "node-hours",
+      total: "nodes in Nova",
+      pool: "nodes in the Blazar pool",
+      occupied: "running a reservation's instance",
+    };
 }
 
-function tiles(y: YearUtilization | null, headline: Resource): RawHtml {
+function tiles(y: YearUtilization | null, oc: YearUtilization | null = null): RawHtml {
   if (!y) return markup`<p class="note">No hours in the report window.</p>`;
-  const w = tileWords(headline);
+  const w = unitWords(y.resource ?? "nodes");
+  const hours = w.hours;
   const hoursInYear = y.days * 24;
   const mean = (h: number) => (hoursInYear > 0 ? h / hoursInYear : 0);
   const tile = (value: string, key: string) =>
@@ -199,20 +234,29 @@ function tiles(y: YearUtilization | null, headline: Resource): RawHtml {
     y.days < 360 ? ` (${formatNumber(y.days)} days in the window)` : ""
   } at a glance</h3><div class="tiles">${[
     tile(formatNumber(mean(y.total), { digits: 1 }), `${w.total}, on average`),
+    ...(oc
+      ? [
+        tile(
+          formatNumber(mean(oc.total), { digits: 1 }),
+          "vCPUs with overcommit (x cpu_allocation_ratio), on average",
+        ),
+        tile(
+          formatPercent(
+            oc.total > 0 ? (oc.occupied_reservation + oc.occupied_ondemand) / oc.total : null,
+          ),
+          "of overcommitted vCPU-hours running an instance",
+        ),
+      ]
+      : []),
     tile(formatNumber(mean(y.reservable), { digits: 1 }), `${w.pool}, on average`),
-    tile(formatPercent(y.committed_share), `of admittable ${w.unit}-hours committed to leases`),
-    tile(
-      formatPercent(y.occupied_share),
-      headline === "devices"
-        ? "of admittable device-hours running a container"
-        : "of admittable node-hours running a reservation's instance",
-    ),
-    tile(formatPercent(y.use_of_committed), `of committed ${w.unit}-hours really used`),
+    tile(formatPercent(y.committed_share), `of admittable ${hours} committed to leases`),
+    tile(formatPercent(y.occupied_share), `of admittable ${hours} ${w.occupied}`),
+    tile(formatPercent(y.use_of_committed), `of committed ${hours} really used`),
     ...(y.pool_unknown > 0
       ? [
         tile(
           formatPercent(y.pool_unknown / Math.max(y.total, 1e-9)),
-          `of ${w.unit}-hours with pool membership unknown`,
+          `of ${hours} with pool membership unknown`,
         ),
       ]
       : []),
@@ -306,11 +350,13 @@ export function chartBucket(window: { start: string; end: string }): "day" | "we
 
 function usageSection(input: SiteReportInput): RawHtml {
   const bucket = chartBucket(input.run.window);
-  // The headline resource first; a resource the site has none of (an Edge site's nodes, a
-  // bare-metal site's devices) is left out.
-  const shown = [input.headline, ...RESOURCES.filter((r) => r !== input.headline)].filter((r) =>
+  // The headline resource first (a KVM site: vCPUs, then vCPUs with overcommit); a resource the
+  // site has none of (an Edge site's nodes, a bare-metal site's devices and overcommit) is left out.
+  const lead = (r: Resource) =>
+    r === input.headline ? 0 : input.headline === "vcpus" && r === "vcpus_overcommit" ? 1 : 2;
+  const shown = RESOURCES.filter((r) =>
     r === input.headline || input.usage[r].some((u) => u.metric === "total" && u.value !== 0)
-  );
+  ).sort((a, b) => lead(a) - lead(b));
   const charts = shown.map((resource) => {
     const rows = input.usage[resource];
     if (rows.length === 0) {
@@ -423,6 +469,31 @@ function madeSection(input: SiteReportInput): RawHtml {
   }${notesList(r.notes)}<h3>Snapshot tables</h3>${tables}`;
 }
 
+/** Projects: the headline year's top committers and idlest commitments, then earlier years. */
+function projectsSection(input: SiteReportInput): RawHtml {
+  const rows = input.projects ?? null;
+  if (rows === null) {
+    return markup`<p class="note">This run has no project_hours.parquet (made before per-project hours).</p>`;
+  }
+  const year = headlineYear(input.years)?.year;
+  if (year === undefined) return markup`<p class="note">No year in the window.</p>`;
+  const hours = resourceHours(input.headline ?? "nodes");
+  const others = [...new Set(rows.map((r) => r.year))].filter((y) => y !== year).sort((a, b) =>
+    b - a
+  );
+  return markup`<h3>Top projects by committed ${hours}, ${String(year)}</h3>${
+    projectsTable(rows, year)
+  }<h3>Projects with the most idle committed ${hours}, ${String(year)}</h3>${
+    projectsTable(rows, year, { by: "idle" })
+  }${
+    others.map((y) =>
+      markup`<details><summary>Top projects by committed ${hours}, ${String(y)}</summary>${
+        projectsTable(rows, y)
+      }</details>`
+    )
+  }`;
+}
+
 /**
  * Renders the report's HTML from its input; pure and deterministic.
  *
@@ -438,9 +509,16 @@ export function renderSiteReport(input: SiteReportInput): string {
     [
       "utilization",
       "Utilization by year",
-      utilizationTable(input.years, tileWords(input.headline).unit),
+      markup`${utilizationTable(input.years)}${
+        input.overcommit
+          ? markup`<h3>With overcommit (vCPUs x cpu_allocation_ratio)</h3>${
+            utilizationTable(input.overcommit)
+          }`
+          : ""
+      }`,
     ],
     ["usage", "Usage over time", usageSection(input)],
+    ["projects", "Projects", projectsSection(input)],
     [
       "invariants",
       "Invariants",
@@ -467,7 +545,14 @@ export function renderSiteReport(input: SiteReportInput): string {
 <nav class="toc">${
     sections.map(([id, name]) => markup`<a href="#${id}">${name}</a>`)
   }</nav></header>
-${tiles(headlineYear(input.years), input.headline)}${byNodeTypeTable(input)}
+${
+    tiles(
+      headlineYear(input.years),
+      input.overcommit
+        ? input.overcommit.find((y) => y.year === headlineYear(input.years)?.year) ?? null
+        : null,
+    )
+  }${byNodeTypeTable(input)}
 ${sections.map(([id, name, body]) => markup`<section id="${id}"><h2>${name}</h2>${body}</section>`)}
 <footer>Written by <code>deno task report --site ${input.siteKey}</code> from the files in the site's
 output directory; every number traces back to a row of spans.parquet, and every span to a source

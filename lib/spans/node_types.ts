@@ -22,7 +22,9 @@
  * first), else their `device_type`.
  *
  * Host size (vcpus, memory, disk) comes from the window's latest compute-node row with non-zero
- * values, else from its Blazar records (Ironic reports zeros in Nova since resource classes).
+ * values, else from its Blazar records (Ironic reports zeros in Nova since resource classes). The
+ * CPU overcommit ratio comes from the same compute-node row (rounded to 6 decimals: Nova stores a
+ * FLOAT), NULL when it has none.
  *
  * @module
  */
@@ -33,7 +35,7 @@ import { type TableHandle, tableHandle } from "./plan.ts";
 
 /**
  * `host_windows(window_id, hostname, s, e, node_type, hypervisor_type, vcpus, memory_mb,
- * disk_gb)`: built by {@linkcode hostWindows}, read by the pool and the final tables.
+ * disk_gb, cpu_allocation_ratio)`: built by {@linkcode hostWindows}, read by the pool and the final tables.
  */
 export const HOST_WINDOWS: TableHandle<"host_windows"> = tableHandle(
   "host_windows",
@@ -123,7 +125,7 @@ export async function hostWindows(ctx: SpanContext): Promise<TableHandle<"host_w
       SELECT window_id, node_type FROM window_types
       QUALIFY row_number() OVER (PARTITION BY window_id ORDER BY overlap DESC, latest DESC, node_type) = 1
     ), nova AS (
-      SELECT w.window_id, c.hypervisor_type, c.vcpus, c.memory_mb, c.local_gb
+      SELECT w.window_id, c.hypervisor_type, c.vcpus, c.memory_mb, c.local_gb, c.cpu_allocation_ratio
       FROM host_windows w JOIN stg_nova_compute_nodes c
         ON c.hypervisor_hostname = w.hostname AND epoch_us(c.created_at) < w.e
         AND w.s < coalesce(epoch_us(c.deleted_at), ${asOf})
@@ -137,7 +139,8 @@ export async function hostWindows(ctx: SpanContext): Promise<TableHandle<"host_w
       lower(coalesce(nova.hypervisor_type, blz.hypervisor_type, 'ironic')) AS hypervisor_type,
       coalesce(nullif(nova.vcpus, 0), nullif(blz.vcpus, 0))::DOUBLE AS vcpus,
       coalesce(nullif(nova.memory_mb, 0), nullif(blz.memory_mb, 0))::DOUBLE AS memory_mb,
-      coalesce(nullif(nova.local_gb, 0), nullif(blz.local_gb, 0))::DOUBLE AS disk_gb
+      coalesce(nullif(nova.local_gb, 0), nullif(blz.local_gb, 0))::DOUBLE AS disk_gb,
+      round(nova.cpu_allocation_ratio::DOUBLE, 6) AS cpu_allocation_ratio
     FROM host_windows w LEFT JOIN best USING (window_id) LEFT JOIN nova USING (window_id)
       LEFT JOIN blz USING (window_id)`);
   await ctx.db.run(

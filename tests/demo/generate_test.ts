@@ -32,7 +32,7 @@ Deno.test("generateDemoSite() is deterministic: same seed, same content and trut
   }
 });
 
-for (const profile of ["small", "demo"] as const) {
+for (const profile of ["small", "demo", "kvm"] as const) {
   Deno.test(`generateDemoSite() writes the pinned row counts of the ${profile} profile`, async () => {
     const { dir, truth } = await demoSite(profile);
     deepEqual(truth.counts, EXPECTED[profile]);

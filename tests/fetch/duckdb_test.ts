@@ -20,7 +20,7 @@ Deno.test("fetch of the duckdb: demo site writes every table, as_of from snapsho
     equal(snap.asOf, "2026-06-01T00:00:00");
     equal(snap.date, "2026-06-01");
     equal(snap.manifest.as_of_source, "main.snapshot_meta.as_of");
-    equal(await assertSnapshotEqualsSource(dir, snap.manifest, join(siteDir, "source.duckdb")), 17);
+    equal(await assertSnapshotEqualsSource(dir, snap.manifest, join(siteDir, "source.duckdb")), 18);
     for (const [table, n] of Object.entries(truth.counts)) equal(snap.tables[table].rows, n, table);
     equal(snap.tables["blazar.resource_properties"].status, "missing");
     deepEqual(snap.manifest.tables["blazar.computehost_extra_capabilities"].absent_columns, [

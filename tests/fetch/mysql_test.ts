@@ -70,7 +70,7 @@ Deno.test({
         match(r.stdout, /as_of=2026-05-31T\S+ .*as_of_source="newest record \(/);
         equal(r.stderr.split("\n").filter((l) => l.startsWith("warning: as_of is ")).length, 1);
         const manifest = await readManifest(join(dir, "in"), "2026-05-31");
-        equal(await assertSnapshotEqualsSource(join(dir, "in"), manifest, source), 17);
+        equal(await assertSnapshotEqualsSource(join(dir, "in"), manifest, source), 18);
         equal(manifest.tables["blazar.extra_capabilities"].status, "missing");
         match(manifest.as_of, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
         match(manifest.db_uris.nova, /:\*\*\*@/);

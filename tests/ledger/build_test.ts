@@ -117,8 +117,8 @@ Deno.test("buildLedger() sums whole numbers exactly in lanes, and fractions in D
     ["reservable", "bm", "2025-01-01 00:00:00", "2025-01-02 00:00:00", 1, 48],
   ]);
   equal(whole.sums.exact, true);
-  // Small bounds: four of the five resources find a partner (two lanes of two, one alone).
-  equal(whole.sums.lanes.length, 3, whole.sums.lanes.join(" "));
+  // Small bounds: every resource finds a partner (two lanes of two; no devices at a host site).
+  equal(whole.sums.lanes.length, 2, whole.sums.lanes.join(" "));
   equal(await valueAt(db, "ondemand_capacity", "2025-01-01 12:00:00", "memory_mb"), 48 * 1024);
   equal(await valueAt(db, "ondemand_capacity", "2025-01-02 12:00:00", "vcpus"), 96);
   // A tenth of a node (a fraction with no exact binary form): rounded sums, same answers.
@@ -129,10 +129,9 @@ Deno.test("buildLedger() sums whole numbers exactly in lanes, and fractions in D
     ["committed", "bm", "2025-01-01 06:00:00", "2025-01-02 00:00:00", 0.2, 9.6],
   ]);
   equal(fraction.sums.exact, false);
-  // Nodes, vcpus and memory have fractions: rounded; the disk (100 GB each) and the devices
-  // (none) stay exact, in one lane.
+  // Nodes, vcpus and memory have fractions: rounded; the disk (100 GB each) stays exact.
   deepEqual(fraction.sums.rounded, ["nodes", "vcpus", "memory_mb"]);
-  deepEqual(fraction.sums.lanes, ["nodes", "vcpus", "memory_mb", "disk_gb__devices"]);
+  deepEqual(fraction.sums.lanes, ["nodes", "vcpus", "memory_mb", "disk_gb"]);
   equal(await valueAt(db, "available", "2025-01-01 12:00:00"), 0.7, "1 - 0.1 - 0.2, rounded");
   equal(await valueAt(db, "ondemand_capacity", "2025-01-01 12:00:00", "memory_mb"), 48 * 1024);
   ok(fraction.stack.ok, JSON.stringify(fraction.stack));

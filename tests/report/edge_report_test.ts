@@ -4,7 +4,7 @@ import { loadSitesConfig } from "../../lib/config.ts";
 import { runPipeline } from "../../lib/pipeline.ts";
 import { collectSiteReport, renderSiteReport } from "../../lib/report/site_report.ts";
 import { collectAllSites } from "../../lib/report/all_sites_report.ts";
-import { headlineOfSet, hoursByNodeType } from "../../lib/report/data.ts";
+import { hoursByNodeType, siteHeadline } from "../../lib/report/data.ts";
 import { demoSnapshot } from "../_demo_snapshot.ts";
 
 Deno.test("the report of an Edge site leads with devices: device-hours by machine type and the committed share", async () => {
@@ -15,7 +15,7 @@ Deno.test("the report of an Edge site leads with devices: device-hours by machin
     const site = { ...config.sites.get("edge")!, inputDir: snapshot.inputDir, outputDir: out };
     await runPipeline(site);
     using db = await Duck.open();
-    equal(await headlineOfSet(db, out), "devices");
+    equal(await siteHeadline(db, out), "devices");
     const input = await collectSiteReport(site);
     equal(input.headline, "devices");
     const year = input.years.find((y) => y.year === 2025)!;
