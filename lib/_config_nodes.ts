@@ -5,7 +5,7 @@
  * @module
  */
 import { isAbsolute, relative, resolve } from "node:path";
-import { isMap, isScalar, type LineCounter, type Node as YamlNode } from "yaml";
+import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode } from "yaml";
 import { maskSecrets, maskUri, type SiteConfig } from "./config.ts";
 import { memoryLimit } from "./db/duckdb.ts";
 
@@ -202,3 +202,72 @@ export function fetchKeys(
   }
   return out;
 }
+
+/**
+ * The site key `ops_projects`: a list of project ids whose reservations are operator holds
+ * (docs/design.md §6, `0016`); absent: none.
+ */
+export function opsProjectsKey(
+  ctx: Ctx,
+  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
+  what: string,
+): Pick<SiteConfig, "opsProjects"> {
+  const it = get("ops_projects");
+  if (!it || it[1] === null) return {};
+  const w = `${what} key "ops_projects"`;
+  if (!isSeq(it[1])) {
+    fail(ctx, it[1], `Cannot load ${w}: expected a list of project ids, found ${kind(it[1])}`);
+  }
+  const ids = it[1].items.map((n) => {
+    const v = isScalar(n) ? String(n.value ?? "").trim() : "";
+    if (v === "") {
+      fail(
+        ctx,
+        n as YamlNode,
+        `Cannot load ${w}: expected a non-empty project id, found ${kind(n as YamlNode)}`,
+      );
+    }
+    return v;
+  });
+  return ids.length ? { opsProjects: [...new Set(ids)].sort() } : {};
+}
+
+/**
+ * The site key `cpu_allocation_ratio` (docs/design.md §11): a number > 0, or undefined when
+ * absent.
+ */
+export function cpuRatioKey(
+  ctx: Ctx,
+  get: (k: string) => [string, YamlNode | null, YamlNode] | undefined,
+  what: string,
+): number | undefined {
+  const it = get("cpu_allocation_ratio");
+  if (!it) return undefined;
+  const v = isScalar(it[1]) ? Number(it[1].value) : NaN;
+  if (!(v > 0) || !Number.isFinite(v)) {
+    fail(
+      ctx,
+      it[1],
+      `Cannot load ${what} key "cpu_allocation_ratio": expected a number > 0, found "${
+        String(isScalar(it[1]) ? it[1].value : "")
+      }"`,
+    );
+  }
+  return v;
+}
+
+/** The keys a site entry of sites.yaml may have (docs/design.md §3). */
+export const SITE_KEYS = [
+  "site_name",
+  "db_uri",
+  "db_uris",
+  "input_dir",
+  "output_dir",
+  "blazar_coverage_start",
+  "cpu_allocation_ratio",
+  "legacy",
+  "as_of",
+  "connect_timeout",
+  "statement_timeout",
+  "ops_projects",
+] as const;

@@ -15,6 +15,7 @@ import {
   checkKeys,
   checkUri,
   ConfigError,
+  cpuRatioKey,
   type Ctx,
   dir,
   entries,
@@ -22,6 +23,8 @@ import {
   fetchKeys,
   lineOf,
   nested,
+  opsProjectsKey,
+  SITE_KEYS,
   str,
   URI_SCHEMES,
 } from "./_config_nodes.ts";
@@ -62,6 +65,10 @@ export interface SiteConfig {
   readonly blazarCoverageStart?: string;
   /** Column mapping of `chameleon_usage.node_maintenance`. */
   readonly maintenance: MaintenanceMapping;
+  /** Projects whose reservations are operator holds (`ops_projects`, docs/design.md §6). */
+  readonly opsProjects?: readonly string[];
+  /** CPU overcommit of KVM hosts whose own ratio is NULL or 0 (§11); undefined: 16.0. */
+  readonly cpuAllocationRatio?: number;
   /** Fetch keys: `as_of` (`YYYY-MM-DDTHH:MM:SS`, docs/design.md §5), `connect_timeout`, `statement_timeout` (s). */
   readonly asOf?: string;
   readonly connectTimeoutS?: number;
@@ -91,19 +98,6 @@ export const DEFAULT_MAINTENANCE: MaintenanceMapping = {
   hours: "hours",
 };
 
-const SITE_KEYS = [
-  "site_name",
-  "db_uri",
-  "db_uris",
-  "input_dir",
-  "output_dir",
-  "blazar_coverage_start",
-  "legacy",
-  "as_of",
-  "connect_timeout",
-  "statement_timeout",
-  "memory_limit",
-] as const;
 /** Keys of the predecessor tool's site entries: `data_dir` is our `input_dir`; `adapters` is ignored. */
 const PREDECESSOR_KEYS = ["data_dir", "adapters"] as const;
 const LEGACY_KEYS = ["node_maintenance"] as const;
@@ -171,10 +165,8 @@ function parseSite(
   } else if (many) {
     const w = `${what} key "db_uris"`;
     const uriItems = entries(ctx, many[1], w);
-    // The predecessor listed a `zun` schema for Edge sites; this project does not read it yet.
-    const known = predecessor ? uriItems.filter(([k]) => k !== "zun") : uriItems;
-    checkKeys(ctx, known, SCHEMAS, w);
-    for (const [schema, valueNode] of known) {
+    checkKeys(ctx, uriItems, SCHEMAS, w);
+    for (const [schema, valueNode] of uriItems) {
       const ww = `${what} key "db_uris.${schema}"`;
       dbUris[schema as SchemaName] = checkUri(
         ctx,
@@ -238,7 +230,9 @@ function parseSite(
     inputDir,
     outputDir,
     ...(blazarCoverageStart ? { blazarCoverageStart } : {}),
+    ...(get("cpu_allocation_ratio") ? { cpuAllocationRatio: cpuRatioKey(ctx, get, what) } : {}),
     maintenance,
+    ...opsProjectsKey(ctx, get, what),
     ...fetchKeys(ctx, get, what),
     envSecrets: (ctx.secrets ?? []).slice(secretsBefore),
   };

@@ -7,10 +7,11 @@
  * ```
  * total (host exists in Nova)
  * |- reservable (host is in the Blazar pool)
- * |  |- committed (a Blazar allocation holds it)
+ * |  |- committed (a Blazar allocation of a users' project holds it)
  * |  |  |- occupied_reservation -> active_reservation / stopped_reservation
  * |  |  '- idle
- * |  |- maintenance (only where not committed)
+ * |  |- operator_hold (an allocation of one of the site's ops_projects holds it)
+ * |  |- maintenance (only where neither committed nor held)
  * |  '- available
  * |- ondemand_capacity (host known NOT to be in the pool)
  * |  |- occupied_ondemand -> active_ondemand / stopped_ondemand
@@ -32,6 +33,18 @@ export const MEASURED_METRICS = [
   "active_ondemand",
   "maintenance",
   "pool_unknown",
+  "operator_hold",
+] as const;
+
+/**
+ * Measured metrics counted per project (`project_hours.parquet`, docs/design.md §2): what a
+ * lease's project committed or held, and what instances occupied.
+ */
+export const PROJECT_METRICS = [
+  "committed",
+  "operator_hold",
+  "occupied_reservation",
+  "occupied_ondemand",
 ] as const;
 
 /** A linear formula over measured or earlier derived metrics: `+a - b - c`. */
@@ -46,7 +59,10 @@ export const DERIVED_METRICS: readonly { readonly name: string; readonly formula
     name: "ondemand_capacity",
     formula: { plus: ["total"], minus: ["reservable", "pool_unknown"] },
   },
-  { name: "admittable", formula: { plus: ["reservable"], minus: ["maintenance"] } },
+  {
+    name: "admittable",
+    formula: { plus: ["reservable"], minus: ["maintenance", "operator_hold"] },
+  },
   { name: "available", formula: { plus: ["admittable"], minus: ["committed"] } },
   { name: "idle", formula: { plus: ["committed"], minus: ["occupied_reservation"] } },
   {
@@ -70,6 +86,7 @@ export const LEAF_METRICS = [
   "active_reservation",
   "stopped_reservation",
   "idle",
+  "operator_hold",
   "maintenance",
   "available",
   "active_ondemand",
@@ -84,8 +101,19 @@ export const ALL_METRICS: readonly string[] = [
   ...DERIVED_METRICS.map((d) => d.name),
 ];
 
-/** The resources every span carries, and the ledger's `resource` values. */
-export const RESOURCES = ["nodes", "vcpus", "memory_mb", "disk_gb"] as const;
+/**
+ * The resources spans carry, and the ledger's `resource` values. `vcpus_overcommit` (vCPUs x the
+ * host's `cpu_allocation_ratio`) exists only at a site with KVM hosts; `devices` counts Edge
+ * devices (docs/design.md §11).
+ */
+export const RESOURCES = [
+  "nodes",
+  "vcpus",
+  "memory_mb",
+  "disk_gb",
+  "vcpus_overcommit",
+  "devices",
+] as const;
 /** One resource. */
 export type Resource = typeof RESOURCES[number];
 

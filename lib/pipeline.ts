@@ -19,6 +19,7 @@ import { describeViolations } from "./spans/invariants.ts";
 import { buildLedger, type LedgerChecks, writeLedgerOutputs } from "./ledger/build.ts";
 import { utcUs } from "./time.ts";
 import { buildLegacyComparison, type LegacyResult } from "./legacy/build.ts";
+import { buildProjectComparison, PROJECT_CACHE, projectCacheProblem } from "./legacy/projects.ts";
 import { OUTPUT_FILES } from "./outputs/files.ts";
 import {
   combineInvariants,
@@ -139,7 +140,7 @@ export async function runLedgerStage(
   });
   await writeLedgerOutputs(db, dir);
   const doc: LedgerChecksDoc = {
-    ok: checks.stack.ok,
+    ok: checks.stack.ok && checks.projects.ok,
     site: site.key,
     as_of: spans.as_of,
     window: checks.window,
@@ -154,6 +155,7 @@ export async function runLedgerStage(
     },
     ledger_sums: checks.sums,
     negative_derived: checks.negatives,
+    project_sums: checks.projects,
   };
   await atomicWriteText(
     join(dir, OUTPUT_FILES.ledgerChecks),
@@ -162,6 +164,12 @@ export async function runLedgerStage(
   if (!checks.stack.ok) {
     throw new Error(
       `Invariant "stack" violated for "usage": leaves differ from total at ${checks.stack.violations} of ${checks.stack.instants} instants (max ${checks.stack.max_abs_residual})`,
+    );
+  }
+  if (!checks.projects.ok) {
+    const p = checks.projects;
+    throw new Error(
+      `Invariant "project_sums" violated for "project_hours": the projects' hours differ from hours.parquet for ${p.rejected} of ${p.input} keys (max ${p.max_abs_diff_hours} resource-hours)`,
     );
   }
   return { ...checks, asOf: spans.as_of, doc };
@@ -186,7 +194,22 @@ export async function runLegacyStage(
   const cache = snapshot.tables["chameleon_usage.node_usage_report_cache"]?.path;
   if (!cache) return null;
   using db = await stageDb({ ...stageDbOptions(site), preserveOrder: true });
-  return await buildLegacyComparison(db, {
+  // Per project first: its rejected cache values join the audit the site comparison writes.
+  const perProject = snapshot.tables[PROJECT_CACHE];
+  const projectHours = join(dir, OUTPUT_FILES.projectHours);
+  const problem = perProject?.path
+    ? projectCacheProblem(perProject.columns.map((c) => c.name))
+    : null;
+  if (perProject?.path && !problem && window && (await exists(projectHours))) {
+    await buildProjectComparison(db, {
+      site: site.key,
+      cache: perProject.path,
+      projectHours,
+      outputDir: dir,
+      window,
+    });
+  }
+  const result = await buildLegacyComparison(db, {
     site: site.key,
     reportCache: cache,
     countCache: snapshot.tables["chameleon_usage.node_count_cache"]?.path ?? undefined,
@@ -194,6 +217,7 @@ export async function runLegacyStage(
     outputDir: dir,
     window,
   });
+  return problem ? { ...result, notes: [...result.notes, problem] } : result;
 }
 
 /** Options of {@linkcode runPipeline}. */

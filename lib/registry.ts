@@ -28,6 +28,7 @@ import {
   CHAMELEON_USAGE_TABLES,
   NOVA_API_TABLES,
   NOVA_TABLES,
+  ZUN_TABLES,
 } from "./registry/tables.ts";
 import type { ColumnSpec, TableName, TableSpec } from "./registry/spec.ts";
 
@@ -51,6 +52,7 @@ export const REGISTRY: readonly TableSpec[] = [
   ...NOVA_API_TABLES,
   ...BLAZAR_TABLES,
   ...CHAMELEON_USAGE_TABLES,
+  ...ZUN_TABLES,
 ];
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `deno task generate [--profile small|demo|tacc] [--scale N] [--seed N] [--era name|fork|property] [--out DIR]`
+ * `deno task generate [--profile small|demo|tacc|kvm|edge] [--scale N] [--seed N] [--era name|fork|property] [--out DIR]`
  *
  * Writes a demo site's source database and ground truth (default `var/demo`).
  *
@@ -16,7 +16,7 @@ export const GENERATE_TASK = {
   flags: {
     profile: {
       type: "string",
-      value: "small|demo|tacc",
+      value: "small|demo|tacc|kvm|edge",
       default: "demo",
       help: "size and history of the site",
     },

@@ -14,7 +14,7 @@ import { demoSite, renameIntoPlace } from "./_helpers.ts";
 
 /** Snapshot of the cached demo site of a profile (generated and fetched if needed). */
 export async function demoSnapshot(
-  profile: "small" | "demo" = "small",
+  profile: "small" | "demo" | "kvm" | "edge" = "small",
 ): Promise<{ snapshot: Snapshot; dir: string }> {
   const { dir } = await demoSite(profile);
   const snapDir = join(dir, "snapshot");

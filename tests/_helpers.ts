@@ -70,7 +70,7 @@ const cache = new Map<string, Promise<{ dir: string; truth: GroundTruth }>>();
  * Regenerated when the generator's sources are newer than the cached copy.
  */
 export function demoSite(
-  profile: "small" | "demo" = "small",
+  profile: "small" | "demo" | "kvm" | "edge" = "small",
   era: "name" | "fork" | "property" = "property",
 ): Promise<{ dir: string; truth: GroundTruth }> {
   const key = `${profile}-${era}`;

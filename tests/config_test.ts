@@ -26,6 +26,7 @@ const GOOD = `sites:
     site_name: CHI@TACC
     db_uri: mysql://reader:\${TACC_PW}@db:3306
     output_dir: /abs/out
+    ops_projects: [ops-b, ops-a, ops-b]
     legacy:
       node_maintenance: { layout: windows, host: hostname, start: s, end: e }
   kvm:
@@ -49,6 +50,8 @@ Deno.test("parseSitesConfig() reads every documented key", () => {
   const tacc = cfg.sites.get("tacc")!;
   equal(tacc.dbUris.blazar, "mysql://reader:s3cret@db:3306");
   equal(tacc.outputDir, "/abs/out");
+  deepEqual(tacc.opsProjects, ["ops-a", "ops-b"]);
+  equal(demo.opsProjects, undefined);
   deepEqual(tacc.maintenance, { layout: "windows", host: "hostname", start: "s", end: "e" });
   const kvm = cfg.sites.get("kvm")!;
   equal(kvm.dbUris.nova, "mysql://r:k!v@m@nova:3306/nova_cell1");
@@ -120,6 +123,16 @@ const cases: [string, string, RegExp][] = [
     "bad date",
     "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    blazar_coverage_start: 2023-13-45\n",
     /^etc\/test\.yaml:5: .*blazar_coverage_start": expected a date YYYY-MM-DD, found "2023-13-45"/,
+  ],
+  [
+    "ops_projects not a list",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    ops_projects: ops\n",
+    /^etc\/test\.yaml:5: .*ops_projects": expected a list of project ids, found/,
+  ],
+  [
+    "ops_projects with an empty id",
+    "sites:\n  demo:\n    site_name: D\n    db_uri: duckdb:x\n    ops_projects: [a, '']\n",
+    /^etc\/test\.yaml:5: .*ops_projects": expected a non-empty project id/,
   ],
   [
     "unknown scheme",
@@ -292,6 +305,7 @@ chi_edge:
   equal(tacc.inputDir, "/data/tacc");
   equal(tacc.outputDir, "/srv/ledger/output/chi_tacc");
   equal(tacc.dbUris.nova, "mysql://root:pw@127.0.0.1:3307/nova");
+  equal(cfg.sites.get("chi_edge")!.dbUris.zun, "mysql://root:pw@127.0.0.1:3310/zun");
   equal(cfg.notes?.length, 1);
   match(
     cfg.notes![0],
@@ -300,5 +314,22 @@ chi_edge:
   throws(
     () => parse("chi:\n  site_name: C\n  db_uri: duckdb:x\n  data_dir: a\n  input_dir: b\n"),
     /: etc\/test\.yaml:4: Cannot load site "chi": expected "input_dir" or "data_dir", found both/,
+  );
+});
+
+Deno.test("parseSitesConfig() reads cpu_allocation_ratio (KVM overcommit default) and rejects one that is not > 0", () => {
+  const site = (v: string) =>
+    `sites:\n  k:\n    site_name: K\n    db_uri: duckdb:x.duckdb\n    cpu_allocation_ratio: ${v}\n`;
+  equal(parseSitesConfig(site("4.0")).sites.get("k")!.cpuAllocationRatio, 4);
+  equal(
+    parseSitesConfig("sites:\n  k:\n    site_name: K\n    db_uri: duckdb:x.duckdb\n").sites.get(
+      "k",
+    )!
+      .cpuAllocationRatio,
+    undefined,
+  );
+  throws(
+    () => parseSitesConfig(site("0")),
+    /:5: Cannot load site "k" key "cpu_allocation_ratio": expected a number > 0, found "0"/,
   );
 });

@@ -50,7 +50,9 @@ Deno.test("runPipeline() writes every output of docs/design.md §2 and says how 
     "legacy_comparison.csv",
     "legacy_comparison.parquet",
     "legacy_daily.parquet",
+    "legacy_project_ranking.parquet",
     "legacy_ranking.parquet",
+    "project_hours.parquet",
     "spans.parquet",
     "spans_checks.json",
     "usage.parquet",
@@ -71,7 +73,9 @@ Deno.test("runPipeline() writes every output of docs/design.md §2 and says how 
   // One writer per file: stage 02's and stage 03's checks are in their own files, combined.
   const spansChecks = JSON.parse(await Deno.readTextFile(join(out, "spans_checks.json")));
   const ledgerChecks = JSON.parse(await Deno.readTextFile(join(out, "ledger_checks.json")));
-  deepEqual(inv.checks, [...spansChecks.checks, ledgerChecks.stack]);
+  deepEqual(inv.checks, [...spansChecks.checks, ledgerChecks.stack, ledgerChecks.project_sums]);
+  equal(ledgerChecks.project_sums.ok, true);
+  equal(ledgerChecks.project_sums.rejected, 0);
   using db = await Duck.open();
   equal(
     await db.value(`SELECT count(*) FROM ${sqlLiteral(join(out, "usage_daily.parquet"))}

@@ -14,6 +14,7 @@ import {
   CHAMELEON_USAGE_TABLES,
   NOVA_API_TABLES,
   NOVA_TABLES,
+  ZUN_TABLES,
 } from "../lib/registry/tables.ts";
 
 Deno.test("REGISTRY holds every source table of docs/design.md §4 once", () => {
@@ -88,7 +89,7 @@ Deno.test("createTableSql() derives OpenStack-shaped DDL from the registry", () 
 });
 
 Deno.test("REGISTRY is the per-schema lists in schema order, each holding only its schema", () => {
-  const lists = [NOVA_TABLES, NOVA_API_TABLES, BLAZAR_TABLES, CHAMELEON_USAGE_TABLES];
+  const lists = [NOVA_TABLES, NOVA_API_TABLES, BLAZAR_TABLES, CHAMELEON_USAGE_TABLES, ZUN_TABLES];
   deepEqual(REGISTRY, lists.flat());
   deepEqual(lists.map((l) => [...new Set(l.map((t) => t.schema))]), SCHEMAS.map((s) => [s]));
   equal(new Set(REGISTRY.map(qualifiedName)).size, REGISTRY.length);

@@ -7,7 +7,9 @@
  *   tables, plus `main.snapshot_meta` (the snapshot's `as_of`, read by the fetch stage);
  * - `ground_truth.json`: profile, seed, scale, cutoffs, row counts, every injected defect with its
  *   table, row id and expected audit reason, and the cells MySQL holds as zero dates;
- * - `ground_truth_hours.parquet`: true resource-hours per month, node type, state and resource.
+ * - `ground_truth_hours.parquet`: true resource-hours per month, node type, state and resource;
+ * - `ground_truth_project_hours.parquet`: the same per project for `committed`,
+ *   `occupied_reservation` and `occupied_ondemand` (non-zero rows only).
  *
  * Every file is written to a temporary name and renamed, so a reader never sees half a file.
  *
@@ -16,13 +18,14 @@
 import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import { sqlIdent, sqlLiteral } from "../sql.ts";
-import { profileByName } from "./profiles.ts";
+import { type Profile, profileByName } from "./profiles.ts";
+import { qualifiedName, REGISTRY } from "../registry.ts";
 import { DuckDBSink, type Omissions } from "./duckdb_sink.ts";
 import { type Defect, generateWorld, type ZeroDate } from "./world.ts";
 
 /** Options of {@linkcode generateDemoSite}. */
 export interface GenerateOptions {
-  /** `small`, `demo` or `tacc`. @default {"demo"} */
+  /** `small`, `demo`, `tacc`, `kvm` or `edge`. @default {"demo"} */
   profile?: string;
   /** Multiplier of hosts, leases and instances. @default {1} */
   scale?: number;
@@ -69,6 +72,37 @@ export function eraLayout(era: "name" | "fork" | "property"): {
   };
 }
 
+/** The tables an Edge site writes: its leases, the device tables and Zun's. */
+export const EDGE_TABLES: readonly string[] = [
+  "blazar.leases",
+  "blazar.reservations",
+  "blazar.resource_properties",
+  ...REGISTRY.filter((t) => t.schema === "zun" || t.table.startsWith("device")).map(
+    qualifiedName,
+  ),
+];
+
+/**
+ * The tables a profile's site lacks: a bare-metal site has no device or Zun table, an Edge site
+ * only {@linkcode EDGE_TABLES}.
+ *
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { absentTables } from "./generate.ts";
+ * import { profileByName } from "./profiles.ts";
+ * ok(absentTables(profileByName("demo")).includes("zun.container"));
+ * ok(absentTables(profileByName("edge")).includes("nova.instances"));
+ * ```
+ */
+export function absentTables(profile: Profile): string[] {
+  const edge = new Set(EDGE_TABLES);
+  return REGISTRY.map(qualifiedName).filter((t) =>
+    profile.edge ? !edge.has(t) : edge.has(t) && !t.startsWith("blazar.leases") &&
+      t !== "blazar.reservations" && t !== "blazar.resource_properties"
+  );
+}
+
 /**
  * A digest of a generated source database's content: every table, rows ordered by key, as
  * canonical CSV, hashed with SHA-256. DuckDB's file format salts each new file, so two runs with
@@ -104,6 +138,40 @@ export async function contentDigest(dbPath: string): Promise<Record<string, stri
   return out;
 }
 
+/** Writes truth rows as `<name>.parquet` (leading columns `lead`, then the truth's own), sorted. */
+async function writeTruthRows(
+  outDir: string,
+  name: string,
+  rows: readonly object[],
+  lead: readonly string[],
+): Promise<void> {
+  const tmpJson = join(outDir, `${name}.json.tmp`);
+  await Deno.writeTextFile(tmpJson, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const parquet = join(outDir, `${name}.parquet`);
+  // A KVM world's nodes are node units (truth.ts): its file says how many make a node.
+  const units = rows.some((r) => (r as { units?: number }).units !== undefined);
+  const types = [...lead.map((c) => `${c}: 'VARCHAR'`), "month: 'VARCHAR'", "node_type: 'VARCHAR'"]
+    .concat(["metric: 'VARCHAR'", "resource: 'VARCHAR'", "seconds: 'BIGINT'", "hours: 'DOUBLE'"])
+    .concat(units ? ["units: 'BIGINT'"] : []);
+  {
+    using db = await Duck.open(":memory:", { threads: "1" });
+    await db.run(
+      `COPY (SELECT ${
+        lead.map((c) => `${sqlIdent(c)}, `).join("")
+      }month, node_type, metric, resource,
+           seconds::BIGINT AS seconds, hours::DOUBLE AS hours${
+        units ? ", units::BIGINT AS units" : ""
+      }
+         FROM read_json(${sqlLiteral(tmpJson)}, format = 'newline_delimited', columns = {${
+        types.join(", ")
+      }})
+         ORDER BY ALL) TO ${sqlLiteral(`${parquet}.tmp`)} (FORMAT parquet)`,
+    );
+  }
+  await Deno.rename(`${parquet}.tmp`, parquet);
+  await Deno.remove(tmpJson);
+}
+
 /**
  * Generates a demo site into a directory.
  *
@@ -130,7 +198,16 @@ export async function generateDemoSite(
   await Deno.remove(tmpDb).catch(() => {});
   await Deno.remove(`${tmpDb}.wal`).catch(() => {});
   const layout = eraLayout(era);
-  const sink = await DuckDBSink.create(tmpDb, layout);
+  const skipTables = profile.edge
+    ? absentTables(profile)
+    : [...new Set([...layout.skipTables, ...absentTables(profile)])];
+  // A KVM site (KVM@TACC) has no legacy reporting database.
+  if (profile.kind === "kvm") {
+    skipTables.push(
+      ...REGISTRY.filter((t) => t.schema === "chameleon_usage").map(qualifiedName),
+    );
+  }
+  const sink = await DuckDBSink.create(tmpDb, { ...layout, skipTables });
   await sink.prepare();
   let world;
   try {
@@ -167,21 +244,10 @@ export async function generateDemoSite(
     zero_dates: world.zeroDates,
   };
   if (options.truth ?? true) {
-    const rows = world.truth.rows();
-    const tmpJson = join(outDir, "ground_truth_hours.json.tmp");
-    await Deno.writeTextFile(tmpJson, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
-    const parquet = join(outDir, "ground_truth_hours.parquet");
-    {
-      using db = await Duck.open(":memory:", { threads: "1" });
-      await db.run(
-        `COPY (SELECT month, node_type, metric, resource, seconds::BIGINT AS seconds, hours::DOUBLE AS hours
-           FROM read_json(${sqlLiteral(tmpJson)}, format = 'newline_delimited',
-             columns = {month: 'VARCHAR', node_type: 'VARCHAR', metric: 'VARCHAR', resource: 'VARCHAR', seconds: 'BIGINT', hours: 'DOUBLE'})
-           ORDER BY ALL) TO ${sqlLiteral(`${parquet}.tmp`)} (FORMAT parquet)`,
-      );
-    }
-    await Deno.rename(`${parquet}.tmp`, parquet);
-    await Deno.remove(tmpJson);
+    await writeTruthRows(outDir, "ground_truth_hours", world.truth.rows(), []);
+    await writeTruthRows(outDir, "ground_truth_project_hours", world.projectTruth.rows(), [
+      "project_id",
+    ]);
   }
   const jsonPath = join(outDir, "ground_truth.json");
   await Deno.writeTextFile(`${jsonPath}.tmp`, JSON.stringify(truth, null, 1) + "\n");

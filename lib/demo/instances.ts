@@ -28,6 +28,8 @@ export function writeReservationInstance(w: World, a: Allocation, lease: Lease, 
   const committed = intersect([[a.cs, a.ce]], a.life.reservable);
   const occupied = intersect(plan.segments, committed);
   w.truth.add("occupied_reservation", a.life.nodeType, a.life.amounts, occupied);
+  const amounts = a.life.amounts;
+  w.projectTruth.add(lease.projectId, "occupied_reservation", a.life.nodeType, amounts, occupied);
   w.truth.add(
     "active_reservation",
     a.life.nodeType,
@@ -47,19 +49,13 @@ export function writeOnDemandInstances(w: World) {
       while (t < Math.min(we, w.asOf) - 2 * HOUR) {
         const len = Math.round(r.logNormal(DAY, 1.2));
         const stop = Math.min(t + Math.max(HOUR, len), we);
-        const plan = planInstance(
-          w,
-          life,
-          t,
-          Math.min(stop, w.asOf),
-          stop,
-          r.pick(w.projects),
-          {},
-        );
+        const project = r.pick(w.projects);
+        const plan = planInstance(w, life, t, Math.min(stop, w.asOf), stop, project, {});
         if (plan) {
           // Evidence: where an instance ran, its host existed, so nothing is clipped here.
           const occupied = plan.segments;
           w.truth.add("occupied_ondemand", life.nodeType, life.amounts, occupied);
+          w.projectTruth.add(project, "occupied_ondemand", life.nodeType, life.amounts, occupied);
           w.truth.add(
             "active_ondemand",
             life.nodeType,

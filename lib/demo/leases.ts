@@ -173,6 +173,7 @@ export function writeLeases(w: World) {
       const committed = intersect([[effStart, ce]], life.reservable);
       life.committed.push(...committed);
       w.truth.add("committed", life.nodeType, life.amounts, committed);
+      w.projectTruth.add(lease.projectId, "committed", life.nodeType, life.amounts, committed);
       // Legacy sees the lease's own dates, deletions ignored.
       w.legacy.allocation(
         life.hostname,
@@ -218,7 +219,7 @@ export function writeOtherLease(w: World, start: number): Lease {
 }
 
 /** A lease of a random project and user (drawn in this order: id, project, user). */
-function newLease(
+export function newLease(
   w: World,
   created: number,
   start: number,
@@ -231,7 +232,7 @@ function newLease(
 }
 
 /** Writes one `blazar.leases` row, its status as of the snapshot. */
-function emitLease(w: World, l: Lease, updated: number) {
+export function emitLease(w: World, l: Lease, updated: number) {
   const status = l.end <= w.asOf ? "TERMINATED" : l.start > w.asOf ? "PENDING" : "ACTIVE";
   w.emit("blazar.leases", {
     id: l.id,

@@ -11,6 +11,9 @@
  *   that day;
  * - maintenance hours are summed as recorded, also where the node was reserved.
  *
+ * `node_project_usage_report_cache` holds the same reserved and used hours per day, node type and
+ * the lease's project (its real columns are not public: the shape 04 assumes, `0016`).
+ *
  * @module
  */
 import type { Interval } from "../math/intervals.ts";
@@ -93,13 +96,17 @@ export class LegacyMethod {
     }
   }
 
-  /** Writes `node_usage`, `node_usage_report_cache` and `node_count_cache`. */
+  /**
+   * Writes `node_usage`, `node_usage_report_cache`, `node_count_cache` and
+   * `node_project_usage_report_cache`.
+   */
   write(
     emit: (table: string, values: Record<string, unknown>) => void,
     nextId: (table: string) => number,
   ) {
     const nt = this.types.length;
     const perNodeDay = new Map<string, { reserved: number; used: number; project: string }>();
+    const perProjectDay = new Map<string, { reserved: number; used: number }>();
     for (const a of this.#allocs.values()) {
       const s = Math.max(a.s, this.firstDay * DAY), e = Math.min(a.e, this.lastDay * DAY);
       for (let d = Math.floor(s / DAY); d * DAY < e; d++) {
@@ -113,6 +120,11 @@ export class LegacyMethod {
         if (used) row.used += hours;
         else row.reserved += hours;
         perNodeDay.set(key, row);
+        const pkey = `${d}|${a.type}|${a.project}`;
+        const prow = perProjectDay.get(pkey) ?? { reserved: 0, used: 0 };
+        if (used) prow.used += hours;
+        else prow.reserved += hours;
+        perProjectDay.set(pkey, prow);
       }
     }
     this.#allocs.clear();
@@ -155,6 +167,21 @@ export class LegacyMethod {
           cnt: this.#cnt[cell],
         });
       }
+    }
+    const projectKeys = [...perProjectDay.keys()].map((k) => k.split("|")).sort((x, y) =>
+      Number(x[0]) - Number(y[0]) || Number(x[1]) - Number(y[1]) ||
+      (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0)
+    );
+    for (const [day, type, project] of projectKeys) {
+      const row = perProjectDay.get(`${day}|${type}|${project}`)!;
+      emit("chameleon_usage.node_project_usage_report_cache", {
+        id: nextId("chameleon_usage.node_project_usage_report_cache"),
+        date: Number(day),
+        project_id: project,
+        node_type: this.types[Number(type)].name,
+        reserved_hours: round3(row.reserved),
+        used_hours: round3(row.used),
+      });
     }
   }
 }

@@ -47,8 +47,11 @@ export interface LoadResult {
   rows: Record<string, number>;
   /** Zero dates written (MySQL only). */
   zeroDates: number;
-  /** A `db_uris` map for a sites file that reads the loaded data back (secrets included). */
-  dbUris: Record<SchemaName, string>;
+  /**
+   * A `db_uris` map for a sites file that reads the loaded data back (secrets included); MySQL:
+   * only the schemas the site has.
+   */
+  dbUris: Partial<Record<SchemaName, string>>;
   seconds: number;
 }
 
@@ -176,6 +179,7 @@ async function loadMysql(
     infileStreamFactory: () => createReadStream(csvPath),
   } as mysql.ConnectionOptions);
   const rows: Record<string, number> = {};
+  const used = new Set(tables.map((t) => t.spec.schema));
   let zeroDates = 0;
   try {
     // Zero dates need a permissive mode; the checks are pointless for a bulk load.
@@ -183,6 +187,9 @@ async function loadMysql(
     for (const schema of SCHEMAS) {
       const q = sqlIdent(dbName(schema), "mysql");
       if (options.replace ?? true) await conn.query(`DROP DATABASE IF EXISTS ${q}`);
+      // Only the schemas the site has (a bare-metal site has no `zun`): a database of another
+      // schema would be one a least-privilege account cannot open.
+      if (!used.has(schema)) continue;
       await conn.query(
         `CREATE DATABASE IF NOT EXISTS ${q} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
       );
@@ -234,8 +241,8 @@ async function loadMysql(
     await conn.end();
   }
   const dbUris = Object.fromEntries(
-    SCHEMAS.map((s) => [s, withPath(target, dbName(s))]),
-  ) as Record<SchemaName, string>;
+    SCHEMAS.filter((s) => used.has(s)).map((s) => [s, withPath(target, dbName(s))]),
+  ) as Partial<Record<SchemaName, string>>;
   return { rows, zeroDates, dbUris };
 }
 

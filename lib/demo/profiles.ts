@@ -5,6 +5,11 @@
  * - `small`: two node types over six months, for unit tests (generates well under a second).
  * - `demo`: the default, about five years of a bare-metal site with six node types.
  * - `tacc`: the row counts of CHI@TACC (docs/design.md §4) over ten years, for benchmarks.
+ * - `kvm`: a KVM@TACC-like site over one year (`kind: "kvm"`, `lib/demo/kvm.ts`): a few dozen
+ *   QEMU hypervisors, `flavor:instance` reservations with several slots per host, on-demand
+ *   instances on hosts outside the pool, overcommit ratios set, NULL and 0; no legacy tables.
+ * - `edge`: a CHI@Edge site over two years: about 300 devices of four machine types, device
+ *   leases and Zun containers (`edge.ts`), no hosts.
  *
  * `--scale N` multiplies hosts, leases and instances (and the targets of entity tables); the
  * per-day legacy caches keep one row per node type per day. Scaled targets are floors, not exact
@@ -12,6 +17,8 @@
  *
  * @module
  */
+
+import type { EdgeSpec } from "./edge.ts";
 
 /** A node type of the modelled site. */
 export interface NodeTypeSpec {
@@ -29,11 +36,15 @@ export interface NodeTypeSpec {
   readonly onDemandShare?: number;
   /** Relative demand for leases of this type. */
   readonly demand: number;
+  /** KVM profiles: `cpu_allocation_ratio` of the type's hosts, cycled (NULL and 0: unset). */
+  readonly cpuAllocationRatios?: readonly (number | null)[];
 }
 
 /** One generator profile. */
 export interface Profile {
-  readonly name: "small" | "demo" | "tacc";
+  readonly name: "small" | "demo" | "tacc" | "kvm" | "edge";
+  /** A KVM site (`lib/demo/kvm.ts`) instead of a bare-metal one. */
+  readonly kind?: "kvm";
   readonly seed: number;
   /** Start of the modelled history (UTC, ISO date). */
   readonly start: string;
@@ -60,6 +71,8 @@ export interface Profile {
   readonly maintenancePerYear: number;
   /** Exact row count per table at scale 1, reached by padding with neutral rows. */
   readonly targets?: Readonly<Record<string, number>>;
+  /** An Edge site: devices, device leases and containers instead of hosts (`edge.ts`). */
+  readonly edge?: EdgeSpec;
 }
 
 /** Tables whose targets do not scale: one row per node type per day. */
@@ -157,6 +170,60 @@ const TACC_TYPES: NodeTypeSpec[] = TACC_TYPE_NAMES.map((name, i) => ({
   demand: name.startsWith("gpu") ? 3 : 2,
 }));
 
+/** The `kvm` profile's hypervisors: two reservable types and on-demand hosts outside the pool. */
+const KVM_TYPES: NodeTypeSpec[] = [
+  {
+    name: "kvm_cascadelake",
+    count: 12,
+    vcpus: 48,
+    memoryMb: 196608,
+    localGb: 480,
+    introDays: 0,
+    demand: 3,
+    cpuAllocationRatios: [4.0, null, 4.0, 8.0],
+  },
+  {
+    name: "kvm_zen3",
+    count: 8,
+    vcpus: 128,
+    memoryMb: 524288,
+    localGb: 1920,
+    introDays: 0,
+    demand: 2,
+    cpuAllocationRatios: [2.0, 0, 2.0],
+  },
+  {
+    name: "kvm_skylake_ondemand",
+    count: 16,
+    vcpus: 40,
+    memoryMb: 196608,
+    localGb: 400,
+    introDays: 0,
+    onDemandShare: 1,
+    demand: 0,
+    cpuAllocationRatios: [16.0, null, 16.0, 0],
+  },
+];
+
+/** The KVM profile. */
+const KVM_PROFILE: Profile = {
+  name: "kvm",
+  kind: "kvm",
+  seed: 17,
+  start: "2025-06-01",
+  asOf: "2026-06-01T00:00:00",
+  novaCutoff: "2025-06-01",
+  blazarCutoff: "2025-06-01",
+  nodeTypes: KVM_TYPES,
+  leases: 900,
+  otherLeaseShare: 0,
+  multiHostShare: 0.5,
+  floatingIpShare: 0,
+  lifecycleShare: 0.2,
+  reregistrations: 0,
+  maintenancePerYear: 0,
+};
+
 /** The generator's profiles by name. */
 export const PROFILES: Readonly<Record<Profile["name"], Profile>> = {
   small: {
@@ -242,6 +309,35 @@ export const PROFILES: Readonly<Record<Profile["name"], Profile>> = {
       "chameleon_usage.node_usage": 625625,
       "chameleon_usage.node_usage_report_cache": 50946,
       "chameleon_usage.node_count_cache": 50946,
+    },
+  },
+  kvm: KVM_PROFILE,
+  edge: {
+    name: "edge",
+    seed: 42,
+    start: "2024-06-01",
+    asOf: "2026-06-01T00:00:00",
+    novaCutoff: "2024-06-01",
+    blazarCutoff: "2024-06-01",
+    nodeTypes: [],
+    leases: 0,
+    otherLeaseShare: 0,
+    multiHostShare: 0,
+    floatingIpShare: 0,
+    lifecycleShare: 0,
+    reregistrations: 0,
+    maintenancePerYear: 0,
+    edge: {
+      machines: [
+        { name: "raspberrypi4-64", prefix: "rpi4", count: 140, introDays: 0, gapHours: 30 },
+        { name: "jetson-nano", prefix: "nano", count: 80, introDays: 30, gapHours: 20 },
+        { name: "jetson-xavier-nx", prefix: "xavier", count: 40, introDays: 150, gapHours: 12 },
+        { name: "raspberrypi5", prefix: "rpi5", count: 40, introDays: 420, gapHours: 40 },
+      ],
+      deletedShare: 0.12,
+      nonReservableShare: 0.06,
+      noCapabilityShare: 0.03,
+      survivingShare: 0.15,
     },
   },
 };

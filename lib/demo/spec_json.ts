@@ -17,6 +17,8 @@ export interface SpecInput {
   vcpus: number;
   memoryMb: number;
   rootGb: number;
+  /** The flavor's extra specs (default: Blazar's for a `reservation:` flavor, else bare metal's). */
+  extraSpecs?: Record<string, string>;
 }
 
 /**
@@ -32,12 +34,13 @@ export interface SpecInput {
  * ```
  */
 export function requestSpecJson(s: SpecInput): string {
-  const reservationSpecs: Record<string, string> = s.flavorName.startsWith("reservation:")
-    ? {
-      "aggregate_instance_extra_specs:reservation": s.flavorId,
-      [`resources:CUSTOM_RESERVATION_${s.flavorId.toUpperCase().replaceAll("-", "_")}`]: "1",
-    }
-    : { "resources:CUSTOM_BAREMETAL": "1", "resources:VCPU": "0", "resources:MEMORY_MB": "0" };
+  const reservationSpecs: Record<string, string> = s.extraSpecs ??
+    (s.flavorName.startsWith("reservation:")
+      ? {
+        "aggregate_instance_extra_specs:reservation": s.flavorId,
+        [`resources:CUSTOM_RESERVATION_${s.flavorId.toUpperCase().replaceAll("-", "_")}`]: "1",
+      }
+      : { "resources:CUSTOM_BAREMETAL": "1", "resources:VCPU": "0", "resources:MEMORY_MB": "0" });
   const data: Record<string, unknown> = {
     instance_uuid: s.instanceUuid,
     project_id: s.projectId,

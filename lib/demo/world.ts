@@ -34,10 +34,11 @@
  * | `defects.ts` | injected defects |
  * | `filler.ts` | rows up to a profile's exact table counts |
  *
- * Further site kinds (KVM, Edge) go in their own modules beside these (e.g. `kvm.ts`,
- * `edge.ts`), each a function of a {@linkcode World}, and get one step in
- * {@linkcode generateWorld}, after the bare-metal steps and before the filler, so that the
- * bare-metal output stays what it is.
+ * Further site kinds go in their own modules beside these, each a function of a
+ * {@linkcode World} with one step in {@linkcode generateWorld}, so that the bare-metal output
+ * stays what it is. A KVM profile (`kind: "kvm"`, `kvm.ts`) runs its own step instead of the
+ * bare-metal ones: its world has no Ironic hosts and no legacy tables. An Edge profile (`edge`
+ * set, `edge.ts`) has no hosts: its world is the `edge.ts` step alone.
  *
  * @module
  */
@@ -55,6 +56,8 @@ import {
   injectInstancesAfterHostEnd,
 } from "./defects.ts";
 import { fillTargets } from "./filler.ts";
+import { writeEdge } from "./edge.ts";
+import { writeKvmWorld } from "./kvm.ts";
 
 export {
   type Defect,
@@ -82,6 +85,23 @@ export { capabilityNames } from "./hosts.ts";
  */
 export function generateWorld(profile: Profile, sink: Sink, options: WorldOptions): WorldResult {
   const w = new World(profile, sink, options);
+  const only = profile.edge
+    // An Edge site has devices, not hosts: its own step alone (edge.ts).
+    ? () => writeEdge(w, profile.edge!)
+    : profile.kind === "kvm"
+    ? () => writeKvmWorld(w)
+    : null;
+  if (only) {
+    only();
+    return {
+      truth: w.truth,
+      projectTruth: w.projectTruth,
+      defects: w.defects,
+      zeroDates: w.zeroDates,
+      counts: w.counts,
+      patches: w.patches,
+    };
+  }
   makeLives(w);
   writeNova(w);
   injectComputeNodeDefects(w);
@@ -95,10 +115,10 @@ export function generateWorld(profile: Profile, sink: Sink, options: WorldOption
   injectInstanceDefects(w);
   injectInstancesAfterHostEnd(w);
   w.legacy.write((t, v) => w.emit(t, v), (t) => w.next(t));
-  // KVM and Edge sites: one step each here (see the module doc).
   if (w.p.targets) fillTargets(w, w.p.targets);
   return {
     truth: w.truth,
+    projectTruth: w.projectTruth,
     defects: w.defects,
     zeroDates: w.zeroDates,
     counts: w.counts,

@@ -11,7 +11,7 @@ import type { Interval } from "../math/intervals.ts";
 import { utcSeconds } from "../time.ts";
 import { Rng } from "./rng.ts";
 import type { NodeTypeSpec, Profile } from "./profiles.ts";
-import { type Amounts, TruthAccumulator } from "./truth.ts";
+import { type Amounts, ProjectTruth, TruthAccumulator } from "./truth.ts";
 import { LegacyMethod } from "./legacy_method.ts";
 
 /** Receives generated rows, table by table, in registry column names. */
@@ -43,6 +43,7 @@ export interface ZeroDate {
 /** Everything the world produced besides its rows. */
 export interface WorldResult {
   truth: TruthAccumulator;
+  projectTruth: ProjectTruth;
   defects: Defect[];
   zeroDates: ZeroDate[];
   counts: Record<string, number>;
@@ -151,6 +152,8 @@ export class World {
   readonly novaCutoff: number;
   readonly blazarCutoff: number;
   readonly truth: TruthAccumulator;
+  /** Ground truth per project (committed, occupied). */
+  readonly projectTruth: ProjectTruth;
   readonly legacy: LegacyMethod;
   readonly defects: Defect[] = [];
   readonly zeroDates: ZeroDate[] = [];
@@ -195,7 +198,16 @@ export class World {
     this.asOf = utcSeconds(profile.asOf);
     this.novaCutoff = utcSeconds(profile.novaCutoff);
     this.blazarCutoff = utcSeconds(profile.blazarCutoff);
-    this.truth = new TruthAccumulator(this.t0, this.asOf);
+    this.truth = new TruthAccumulator(
+      this.t0,
+      this.asOf,
+      profile.edge
+        ? { resources: ["devices"] }
+        : profile.kind === "kvm"
+        ? { nodeUnits: lcm(profile.nodeTypes.map((t) => t.vcpus)) }
+        : undefined,
+    );
+    this.projectTruth = new ProjectTruth(this.t0, this.asOf);
     this.legacy = new LegacyMethod(
       this.t0,
       this.asOf,
@@ -246,4 +258,20 @@ export class World {
         : { kind, table, row_id, reason, detail },
     );
   }
+}
+
+/**
+ * The least common multiple of whole numbers: the node unit of a KVM world, in which a share of
+ * any of its hosts is a whole number (docs/decisions/0014-kvm-fractions.md).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { lcm } from "./world_state.ts";
+ * equal(lcm([48, 128, 40]), 1920);
+ * ```
+ */
+export function lcm(values: readonly number[]): number {
+  const gcd = (a: number, b: number): number => b === 0 ? a : gcd(b, a % b);
+  return values.reduce((u, v) => u / gcd(u, v) * v, 1);
 }

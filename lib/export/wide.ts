@@ -99,7 +99,11 @@ export function wideRows(daily: DailyColumns, options: { resource?: string } = {
   const n = daily.day.length;
   const resources = new Set<string>();
   for (let i = 0; i < n; i++) {
-    if (daily.collector_type[i] === "current" && daily.metric[i] === "total") {
+    // A resource counts where its total is ever non-zero: every site's ledger has rows of every
+    // resource, zeros where it has none (a bare-metal site's devices, an Edge site's nodes).
+    if (
+      daily.collector_type[i] === "current" && daily.metric[i] === "total" && daily.value[i] !== 0
+    ) {
       resources.add(daily.resource[i]);
     }
   }

@@ -7,9 +7,11 @@
  * | spans to deltas | each span adds its resource amount at its start and removes it at its end |
  * | derived metrics | linear combinations of measured deltas (`coefficients.ts`), so they are exact at every instant |
  * | steps | running sum per (metric, resource, node type); exact, in integer lanes, when resources are whole numbers |
+ * | fractions of nodes | a share of a KVM host (`host_vcpus` set) counts `vcpus x (U / host_vcpus)` node units, a whole host `U`, with `U` the least common multiple of the hosts' vCPUs: whole numbers, summed exactly; divided by `U` only in the outputs (docs/decisions/0014-kvm-fractions.md) |
  * | stack check | leaves minus total, recomputed from the written steps, is zero at every instant |
  * | negative values | counted per metric with their duration and resource-hours below zero, never clamped |
  * | daily means, hours | running integral at bucket edges (`lib/math/resample.ts`) |
+ * | project hours | straight from the spans per project (`projects.ts`), checked to sum to the site's hours |
  *
  * Site totals are sums over node types; no output holds both.
  *
@@ -26,6 +28,7 @@ import { resampleSteps } from "../math/resample.ts";
 import type { Lane } from "../math/lanes.ts";
 import { COLLECTOR_CURRENT, LEAF_METRICS, MEASURED_METRICS, RESOURCES } from "../metrics.ts";
 import { metricTerms } from "./coefficients.ts";
+import { buildProjectIntegrals, type ProjectSumsCheck, projectSumsCheck } from "./projects.ts";
 
 /** Options of {@linkcode buildLedger}. */
 export interface LedgerOptions {
@@ -57,9 +60,58 @@ export interface LedgerChecks {
   /** How the step functions were summed: `exact` when every resource was (whole numbers), in
    * these lanes (`lanes.ts`); the resources in `rounded` were summed in DOUBLE and rounded to 9
    * decimals. */
-  sums: { exact: boolean; lanes: string[]; rounded: string[] };
+  sums: { exact: boolean; lanes: string[]; rounded: string[]; node_units: number };
   negatives: NegativeSeries[];
   window: { start: string; end: string };
+  /** Per-project hours summed over projects against the site's hours (docs/design.md §8.5). */
+  projects: ProjectSumsCheck;
+}
+
+/** What {@linkcode buildSteps} summed: the lanes, the resources and the node unit. */
+export interface StepsPlan {
+  lanes: Lane[];
+  /** The resources of the site: `vcpus_overcommit` only where some span carries it (KVM). */
+  resources: string[];
+  /** Node units per node in `steps` (1 unless some span is a share of a host). */
+  nodeUnits: number;
+}
+
+/** Largest node unit used; above it `nodes` is summed as fractions (inexact, rounded). */
+export const MAX_NODE_UNITS = 2 ** 32;
+
+/**
+ * The node unit of a set of host vCPU counts: their least common multiple, so that a share
+ * `v / h` of any of them is the whole number `v x (U / h)` of units; 1 when there is none, or
+ * when one is not a positive whole number or the multiple passes {@linkcode MAX_NODE_UNITS}.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { nodeUnitsOf } from "./build.ts";
+ * equal(nodeUnitsOf([48, 64, 40]), 960);
+ * equal(nodeUnitsOf([]), 1);
+ * equal(nodeUnitsOf([48, 2.5]), 1);
+ * ```
+ */
+export function nodeUnitsOf(hostVcpus: readonly number[]): number {
+  const gcd = (a: number, b: number): number => b === 0 ? a : gcd(b, a % b);
+  let u = 1;
+  for (const h of hostVcpus) {
+    if (!(Number.isSafeInteger(h) && h > 0)) return 1;
+    u = u / gcd(u, h) * h;
+    if (u > MAX_NODE_UNITS) return 1;
+  }
+  return u;
+}
+
+/**
+ * SQL: a value in the outputs from its value in node units, on rows with a `resource` column
+ * (`nodes` divided by the node unit; unchanged when the unit is 1).
+ */
+function inNodes(expr: string, nodeUnits: number): string {
+  return nodeUnits === 1
+    ? expr
+    : `CASE WHEN resource = 'nodes' THEN ${expr} / ${nodeUnits} ELSE ${expr} END`;
 }
 
 /**
@@ -80,9 +132,30 @@ export interface LedgerChecks {
 export async function buildSteps(
   db: Duck,
   asOfUs: bigint,
-): Promise<Lane[]> {
+): Promise<StepsPlan> {
   const asOf = `${asOfUs}::BIGINT`;
-  const values = [...RESOURCES];
+  const columns = new Set(
+    (await db.json<{ column_name: string }>("DESCRIBE spans")).map((c) => c.column_name),
+  );
+  const overcommit = columns.has("vcpus_overcommit") &&
+    await db.value<boolean>("SELECT count(vcpus_overcommit) > 0 FROM spans");
+  // Devices only at a site with some (Edge): a host site's outputs carry no all-zero device series.
+  const devices = columns.has("devices") &&
+    await db.value<boolean>("SELECT coalesce(bool_or(devices <> 0), false) FROM spans");
+  const values: string[] = RESOURCES.filter((r) =>
+    (r !== "vcpus_overcommit" || overcommit) && (r !== "devices" || devices)
+  );
+  const shares = columns.has("host_vcpus")
+    ? (await db.json<{ h: number }>(
+      "SELECT DISTINCT host_vcpus AS h FROM spans WHERE host_vcpus IS NOT NULL ORDER BY 1",
+    )).map((r) => Number(r.h))
+    : [];
+  const nodeUnits = nodeUnitsOf(shares);
+  // Bare metal (no share of a host): nodes as they are. Else whole numbers of node units, or,
+  // past MAX_NODE_UNITS, the fractions themselves (then the lane is inexact and rounded).
+  const nodes = shares.length === 0
+    ? "nodes"
+    : `CASE WHEN host_vcpus IS NULL THEN nodes * ${nodeUnits} ELSE vcpus * (${nodeUnits} / host_vcpus) END AS nodes`;
   const terms = metricTerms();
   // Metric and node type as ENUMs (one byte each) through the sweepline: its aggregations and
   // windows group by them, and fixed-width keys hash and sort faster than strings (tacc: 1 s of
@@ -97,6 +170,12 @@ export async function buildSteps(
     ...found.map((f) => f.metric),
   ]);
   const nodeType = enumOf(found.map((f) => f.node_type));
+  // Spans written before a resource existed (`devices`) hold none of it: 0, not an error.
+  const have = new Set(
+    (await db.json<{ column_name: string }>("SELECT column_name FROM (DESCRIBE spans)"))
+      .map((c) => c.column_name),
+  );
+  const resourceColumns = values.map((v) => have.has(v) ? v : `0::DOUBLE AS ${v}`);
   // Views down to the steps (span values, deltas, combined deltas): the steps are one statement
   // from spans.parquet, with no table in between (intervalsToDeltas reads the spans twice, for
   // starts and ends).
@@ -105,7 +184,7 @@ export async function buildSteps(
     SELECT CAST(metric AS ${metricType}) AS metric, CAST(node_type AS ${nodeType}) AS node_type,
       epoch_us(start) AS s,
       CASE WHEN "end" IS NULL THEN NULL ELSE least(epoch_us("end"), ${asOf}) END AS e,
-      nodes, vcpus, memory_mb, disk_gb
+      ${nodes}, ${resourceColumns.filter((v) => v !== "nodes").join(", ")}
     FROM spans WHERE epoch_us(start) < ${asOf}`);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE metric_terms (out ${metricType}, series ${metricType}, k DOUBLE)`,
@@ -127,7 +206,7 @@ export async function buildSteps(
     output: "steps",
   });
   await db.run("DROP VIEW span_values");
-  return lanes;
+  return { lanes, resources: values, nodeUnits };
 }
 
 /**
@@ -146,12 +225,12 @@ export async function buildLedger(
   options: LedgerOptions,
 ): Promise<LedgerChecks> {
   const asOfUs = utcUs(options.asOf);
-  const values = [...RESOURCES];
-  const lanes = await buildSteps(db, asOfUs);
+  const { lanes, resources: values, nodeUnits } = await buildSteps(db, asOfUs);
   const sums = {
     exact: lanes.every((l) => l.exact),
     lanes: lanes.map((l) => l.column),
     rounded: lanes.filter((l) => !l.exact).map((l) => l.hi),
+    node_units: nodeUnits,
   };
 
   // Window of the views.
@@ -178,7 +257,7 @@ export async function buildLedger(
     );
   }
 
-  const checks = await ledgerChecks(db, asOfUs);
+  const checks = await ledgerChecks(db, asOfUs, nodeUnits);
   // The outputs' small string columns as ENUMs (enumType()): the parquet writer takes their
   // dictionaries as they are (tacc: 7M usage rows written in 0.3 s instead of 0.8 s).
   const resourceType = enumType(values);
@@ -218,7 +297,7 @@ export async function buildLedger(
   await db.run(`
     CREATE OR REPLACE VIEW usage_daily_t AS
     SELECT ${constants}, metric, resource, node_type,
-      bucket_start AS timestamp, round(integral / seconds, 9) AS value
+      bucket_start AS timestamp, round(${inNodes("integral", nodeUnits)} / seconds, 9) AS value
     FROM daily_r`);
   await db.run(
     "CREATE OR REPLACE TABLE hours_t (site VARCHAR, collector_type VARCHAR, metric VARCHAR, resource VARCHAR, node_type VARCHAR, period VARCHAR, period_start DATE, hours DOUBLE)",
@@ -236,21 +315,53 @@ export async function buildLedger(
     await db.run(`
       INSERT INTO hours_t
       SELECT ${sqlLiteral(site)}, '${COLLECTOR_CURRENT}', metric::VARCHAR, resource::VARCHAR,
-        node_type::VARCHAR, '${period}', period_start, integral / 3600
+        node_type::VARCHAR, '${period}', period_start, ${inNodes("integral", nodeUnits)} / 3600
       FROM (
         SELECT metric, resource, node_type, CAST(date_trunc('${period}', period_start) AS DATE) AS period_start,
           sum(integral) AS integral
         FROM month_integrals GROUP BY ALL
       )`);
   }
+  // Per project, from the spans, and the check that the projects add up to the site's integrals.
+  await db.run(`
+    CREATE OR REPLACE TABLE site_integrals AS
+    WITH m AS (
+      SELECT metric::VARCHAR AS metric, resource::VARCHAR AS resource, node_type::VARCHAR AS node_type,
+        period_start, ${inNodes("integral", nodeUnits)} AS integral
+      FROM month_integrals
+    )
+    SELECT metric, resource, node_type, 'month' AS period, period_start, integral FROM m
+    UNION ALL
+    SELECT metric, resource, node_type, 'year', CAST(date_trunc('year', period_start) AS DATE),
+      sum(integral)
+    FROM m GROUP BY ALL`);
   await db.run("DROP TABLE month_integrals");
+  await buildProjectIntegrals(db, startUs, endUs, asOfUs, values);
+  // Shares of a node (node units other than 1) are fractions on the spans: compared within 1e-6.
+  const projects = await projectSumsCheck(
+    db,
+    nodeUnits === 1 ? sums.rounded : [...new Set([...sums.rounded, "nodes"])],
+  );
+  await db.run(`
+    CREATE OR REPLACE TABLE project_hours_t AS
+    SELECT ${
+    sqlLiteral(site)
+  } AS site, project_id, metric, resource, node_type, period, period_start,
+      (integral / 3600)::DOUBLE AS hours
+    FROM project_integrals`);
+  await db.run("DROP TABLE site_integrals; DROP TABLE project_integrals");
   // The step functions in the long shape of docs/design.md §2, as a view: written once, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_t AS
     SELECT ${constants}, metric, CAST(resource AS ${resourceType}) AS resource, node_type,
-      make_timestamp(t) AS timestamp, value
+      make_timestamp(t) AS timestamp, ${inNodes("value", nodeUnits)} AS value
     FROM (UNPIVOT steps ON ${values.join(", ")} INTO NAME resource VALUE value)`);
-  return { ...checks, sums, window: { start: isoOfUs(startUs), end: isoOfUs(endUs) } };
+  return {
+    ...checks,
+    sums,
+    window: { start: isoOfUs(startUs), end: isoOfUs(endUs) },
+    projects,
+  };
 }
 
 /**
@@ -291,8 +402,9 @@ export async function zeroFillDays(db: Duck, fromUs: bigint, toUs: bigint): Prom
 }
 
 /**
- * The stack check, recomputed from the table `steps` (as {@linkcode buildSteps} leaves it): per
- * resource and node type, the leaves' values summed minus `total` at every instant any of them
+ * The stack check, recomputed from the table `steps` (as {@linkcode buildSteps} leaves it, `nodes`
+ * in node units: `nodeUnits` per node, so the check is exact on whole numbers): per resource and
+ * node type, the leaves' values summed minus `total` at every instant any of them
  * changes (a violation where it is more than 1e-6 away from zero). And every series' negative
  * stretches.
  *
@@ -305,9 +417,13 @@ export async function zeroFillDays(db: Duck, fromUs: bigint, toUs: bigint): Prom
 export async function ledgerChecks(
   db: Duck,
   asOfUs: bigint,
-): Promise<Omit<LedgerChecks, "window" | "sums">> {
+  nodeUnits = 1,
+): Promise<Omit<LedgerChecks, "window" | "sums" | "projects">> {
   const leaves = LEAF_METRICS.map((m) => sqlLiteral(m)).join(", ");
-  const r = RESOURCES;
+  const have = new Set(
+    (await db.json<{ column_name: string }>("DESCRIBE steps")).map((c) => c.column_name),
+  );
+  const r = RESOURCES.filter((v) => have.has(v));
   // The residual's change at each instant where a leaf or total changes. Where every change is
   // exactly zero (every site with whole-number values), so is the residual itself, at every
   // instant: its running sum is computed only when some change is not.
@@ -355,10 +471,15 @@ export async function ledgerChecks(
         WHERE (${r.map((v) => `${v} < -1e-9`).join(" OR ")}) AND dur > 0)
       ON ${r.join(", ")} INTO NAME resource VALUE value
     )
-    SELECT metric, resource, node_type, count(*)::INTEGER AS steps, (sum(dur) / 3.6e9)::DOUBLE AS hours,
-      (-sum(value * dur) / 3.6e9)::DOUBLE AS resource_hours, min(value)::DOUBLE AS min_value
-    FROM s WHERE value < -1e-9 AND dur > 0
-    GROUP BY ALL ORDER BY resource_hours DESC, metric, resource, node_type`);
+    SELECT metric, resource, node_type, steps, hours,
+      (${inNodes("below", nodeUnits)} / 3.6e9)::DOUBLE AS resource_hours,
+      (${inNodes("low", nodeUnits)})::DOUBLE AS min_value
+    FROM (
+      SELECT metric, resource, node_type, count(*)::INTEGER AS steps, (sum(dur) / 3.6e9)::DOUBLE AS hours,
+        -sum(value * dur) AS below, min(value) AS low
+      FROM s WHERE value < -1e-9 AND dur > 0
+      GROUP BY ALL)
+    ORDER BY resource_hours DESC, metric, resource, node_type`);
   const violations = Number(stack.violations);
   return {
     stack: {
@@ -372,7 +493,8 @@ export async function ledgerChecks(
 }
 
 /**
- * Writes `usage.parquet`, `usage_daily.parquet` and `hours.parquet` atomically.
+ * Writes `usage.parquet`, `usage_daily.parquet`, `hours.parquet` and `project_hours.parquet`
+ * atomically.
  *
  * @example
  * ```ts ignore
@@ -403,4 +525,9 @@ export async function writeLedgerOutputs(db: Duck, outputDir: string): Promise<v
     await db.run(`SET preserve_insertion_order = ${keep ? "true" : "false"}`);
   }
   await copy("hours_t", "hours", " ORDER BY period, metric, resource, node_type, period_start");
+  await copy(
+    "project_hours_t",
+    "project_hours",
+    " ORDER BY period, metric, resource, node_type, period_start, project_id",
+  );
 }

@@ -21,7 +21,8 @@ export interface Term {
  * import { deepEqual } from "node:assert/strict";
  * import { metricTerms } from "./coefficients.ts";
  * const available = metricTerms().filter((t) => t.out === "available");
- * deepEqual(available.map((t) => [t.series, t.k]), [["committed", -1], ["maintenance", -1], ["reservable", 1]]);
+ * deepEqual(available.map((t) => [t.series, t.k]), [["committed", -1], ["maintenance", -1],
+ *   ["operator_hold", -1], ["reservable", 1]]);
  * ```
  */
 export function metricTerms(): Term[] {

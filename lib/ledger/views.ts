@@ -134,3 +134,52 @@ export async function hoursByMonth(
     leaves: LEAF_METRICS.reduce((a, m) => a + Number(row[m]), 0),
   })) as MonthHours[];
 }
+
+/** One project's resource-hours in one year, summed over node types. */
+export interface ProjectYear {
+  year: number;
+  project_id: string;
+  committed: number;
+  operator_hold: number;
+  occupied_reservation: number;
+  occupied_ondemand: number;
+  /** committed - occupied_reservation: what the project reserved and did not use. */
+  idle: number;
+  /** occupied_reservation / committed; null without commitments. */
+  use_of_committed: number | null;
+}
+
+/**
+ * Resource-hours per project and year from `project_hours.parquet` (summed over node types), in
+ * the order of the year, then committed hours (most first); null when the set has no such file
+ * (a run older than the file).
+ *
+ * @example
+ * ```ts ignore
+ * const projects = await projectsByYear(db, "output/demo", "nodes");
+ * ```
+ */
+export async function projectsByYear(
+  db: Duck,
+  outputDir: string,
+  resource: string,
+): Promise<ProjectYear[] | null> {
+  const r = checkResource(resource);
+  const path = join(outputDir, "project_hours.parquet");
+  if (!(await exists(path))) return null;
+  const metrics = ["committed", "operator_hold", "occupied_reservation", "occupied_ondemand"];
+  const rows = await db.json<Omit<ProjectYear, "idle" | "use_of_committed">>(`
+    SELECT year(period_start)::INTEGER AS year, project_id,
+      ${
+    metrics.map((m) => `coalesce(sum(hours) FILTER (WHERE metric = '${m}'), 0)::DOUBLE AS ${m}`)
+      .join(", ")
+  }
+    FROM read_parquet(${sqlLiteral(path)})
+    WHERE period = 'year' AND resource = ${sqlLiteral(r)}
+    GROUP BY ALL ORDER BY year, committed DESC, project_id`);
+  return rows.map((p) => ({
+    ...p,
+    idle: p.committed - p.occupied_reservation,
+    use_of_committed: p.committed > 1e-9 ? p.occupied_reservation / p.committed : null,
+  }));
+}

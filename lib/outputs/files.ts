@@ -6,8 +6,8 @@
  * | artifact | writer |
  * |---|---|
  * | `spans.parquet`, `audit.parquet`, `conflicts.parquet`, `spans_checks.json` | 02 spans |
- * | `usage.parquet`, `usage_daily.parquet` (current collector), `hours.parquet`, `ledger_checks.json` | 03 ledger |
- * | `legacy_daily.parquet` (legacy collector), `legacy_comparison.parquet` / `.csv`, `legacy_ranking.parquet`, `legacy_audit.parquet` | 04 legacy |
+ * | `usage.parquet`, `usage_daily.parquet` (current collector), `hours.parquet`, `project_hours.parquet`, `ledger_checks.json` | 03 ledger |
+ * | `legacy_daily.parquet` (legacy collector), `legacy_comparison.parquet` / `.csv`, `legacy_ranking.parquet`, `legacy_project_ranking.parquet`, `legacy_audit.parquet` | 04 legacy |
  * | `invariants.json` (02's checks and 03's stack check, combined), `run.json` | the run |
  * | `report.html` | the report |
  *
@@ -59,6 +59,10 @@ export const OUTPUTS = {
       "vcpus",
       "memory_mb",
       "disk_gb",
+      "vcpus_overcommit",
+      "host_vcpus",
+      "project_id",
+      "devices",
     ],
   },
   audit: {
@@ -106,6 +110,21 @@ export const OUTPUTS = {
       "hours",
     ],
   },
+  projectHours: {
+    file: "project_hours.parquet",
+    writer: "03 ledger",
+    grain: "one period (month, year) of a project's series (committed, operator_hold, occupied_*)",
+    columns: [
+      "site",
+      "project_id",
+      "metric",
+      "resource",
+      "node_type",
+      "period",
+      "period_start",
+      "hours",
+    ],
+  },
   ledgerChecks: {
     file: "ledger_checks.json",
     writer: "03 ledger",
@@ -135,6 +154,22 @@ export const OUTPUTS = {
     writer: "04 legacy",
     grain: "one site x year x metric x node type",
     columns: ["site", "year", "metric", "node_type", "abs_node_hours", "net_node_hours"],
+  },
+  legacyProjectRanking: {
+    file: "legacy_project_ranking.parquet",
+    writer: "04 legacy",
+    grain: "one site x year x project x metric (where the per-project legacy cache exists)",
+    columns: [
+      "site",
+      "year",
+      "project_id",
+      "metric",
+      "legacy_node_hours",
+      "current_node_hours",
+      "diff_node_hours",
+      "abs_node_hours",
+      "flag",
+    ],
   },
   legacyAudit: {
     file: "legacy_audit.parquet",

@@ -471,13 +471,18 @@ export async function readSpans(path: string, filter: SpanFilter = {}): Promise<
     .in("metric", filter.metrics)
     .add((p) => (filter.end ? `start < ${p(filter.end)}::TIMESTAMP` : "true"))
     .add((p) => filter.start ? `("end" IS NULL OR "end" > ${p(filter.start)}::TIMESTAMP)` : "true");
-  return await withDb(filter.db, async (db) =>
-    (await db.json<Record<string, unknown>>(
+  return await withDb(filter.db, async (db) => {
+    // Spans written before the `devices` column existed hold no device: 0.
+    const hasDevices = (await db.json<{ column_name: string }>(
+      `SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${sqlLiteral(path)}))`,
+    )).some((c) => c.column_name === "devices");
+    return (await db.json<Record<string, unknown>>(
       `SELECT site, source, metric, entity_id, source_row_id, hypervisor_hostname, node_type,
         ${TS("start")} AS start, ${
         TS("end")
       } AS "end", nodes::DOUBLE AS nodes, vcpus::DOUBLE AS vcpus,
-        memory_mb::DOUBLE AS memory_mb, disk_gb::DOUBLE AS disk_gb
+        memory_mb::DOUBLE AS memory_mb, disk_gb::DOUBLE AS disk_gb,
+        ${hasDevices ? "devices" : "0"}::DOUBLE AS devices
       FROM read_parquet(${sqlLiteral(path)}) WHERE ${w}
       ORDER BY hypervisor_hostname, metric, start, source, source_row_id`,
       w.params,
@@ -495,5 +500,7 @@ export async function readSpans(path: string, filter: SpanFilter = {}): Promise<
       vcpus: num(r.vcpus),
       memory_mb: num(r.memory_mb),
       disk_gb: num(r.disk_gb),
-    })));
+      devices: num(r.devices),
+    }));
+  });
 }

@@ -53,4 +53,6 @@ export interface SpanRow {
   vcpus?: number | null;
   memory_mb?: number | null;
   disk_gb?: number | null;
+  /** Edge devices (1 on a device's spans, 0 on a host's). */
+  devices?: number | null;
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { exists } from "../fs.ts";
 import type { InvariantCheck } from "../spans/invariants.ts";
 import type { NegativeSeries } from "../ledger/build.ts";
+import type { ProjectSumsCheck } from "../ledger/projects.ts";
 import type { SetFile } from "./set.ts";
 
 /** One stage's record in `run.json`. */
@@ -68,6 +69,8 @@ export interface LedgerChecksDoc {
   stack: StackCheck;
   ledger_sums: { exact: boolean; lanes: string[]; rounded: string[] };
   negative_derived: NegativeSeries[];
+  /** Per-project hours against the site's hours (absent in files of older runs). */
+  project_sums?: ProjectSumsCheck;
 }
 
 /** `invariants.json`: every check of the run. */
@@ -84,7 +87,7 @@ export interface InvariantsDoc {
 
 /**
  * `invariants.json` from the two stages' own check files: stage 02's checks, then stage 03's
- * stack check; ok when every check is.
+ * stack check and its project-sums check; ok when every check is.
  *
  * @example
  * ```ts
@@ -104,11 +107,15 @@ export function combineInvariants(
   ledger: LedgerChecksDoc,
 ): InvariantsDoc {
   return {
-    ok: spans.checks.every((c) => c.ok) && ledger.stack.ok,
+    ok: spans.checks.every((c) => c.ok) && ledger.stack.ok && (ledger.project_sums?.ok ?? true),
     site: spans.site,
     as_of: spans.as_of,
     window: ledger.window,
-    checks: [...spans.checks, ledger.stack] as InvariantsDoc["checks"],
+    checks: [
+      ...spans.checks,
+      ledger.stack,
+      ...(ledger.project_sums ? [ledger.project_sums] : []),
+    ] as InvariantsDoc["checks"],
     ledger_sums: ledger.ledger_sums,
     negative_derived: ledger.negative_derived,
   };

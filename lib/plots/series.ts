@@ -32,6 +32,7 @@ export const SERIES_STYLE: Readonly<Record<string, SeriesStyle>> = {
   active_reservation: { color: "#08519c", label: "active (reservation)", order: 5 },
   stopped_reservation: { color: "#4a90c8", label: "stopped (reservation)", order: 6 },
   idle: { color: "#93c1e3", label: "idle (committed, no instance)", order: 7 },
+  operator_hold: { color: "#9e9ac8", label: "operator hold", order: 7.5 },
   maintenance: { color: "#d7301f", label: "maintenance", order: 8 },
   available: { color: "#d3e5f5", label: "available", order: 9 },
   ondemand_capacity: { color: "#7f2704", label: "on-demand capacity", order: 10 },
@@ -139,6 +140,7 @@ export const REASON_COLORS: Readonly<Record<keyof typeof REASONS, string>> = {
   committed_overlap: "#9d7660",
   duplicate_key: "#ff9da7",
   unreadable_value: "#bab0ac",
+  operator_hold: "#9e9ac8",
 };
 
 const EXTRA_REASON_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"];
@@ -178,6 +180,8 @@ export const RESOURCE_LABEL: Readonly<Record<Resource, string>> = {
   vcpus: "vCPUs",
   memory_mb: "MB of memory",
   disk_gb: "GB of disk",
+  vcpus_overcommit: "vCPUs (overcommitted)",
+  devices: "devices",
 };
 
 /**

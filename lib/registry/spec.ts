@@ -6,7 +6,7 @@
  */
 
 /** The logical schemas a site holds; a `db_uris` entry names one of them. */
-export const SCHEMAS = ["nova", "nova_api", "blazar", "chameleon_usage"] as const;
+export const SCHEMAS = ["nova", "nova_api", "blazar", "chameleon_usage", "zun"] as const;
 /** One logical schema. */
 export type SchemaName = typeof SCHEMAS[number];
 

@@ -5,6 +5,9 @@
  * @module
  */
 import { ccSoftDelete, col, novaSoftDelete, type TableSpec, ts, v255, v36 } from "./spec.ts";
+import { BLAZAR_DEVICE_TABLES } from "./edge_tables.ts";
+
+export { ZUN_TABLES } from "./edge_tables.ts";
 
 /**
  * Source tables of the `nova` schema: compute nodes, services, instances and their actions.
@@ -32,6 +35,7 @@ export const NOVA_TABLES: readonly TableSpec[] = [
       col("local_gb", "INT", false),
       col("cpu_allocation_ratio", "FLOAT"),
       col("ram_allocation_ratio", "FLOAT"),
+      col("disk_allocation_ratio", "FLOAT", true, true),
       v36("uuid"),
     ],
   },
@@ -154,7 +158,7 @@ export const NOVA_API_TABLES: readonly TableSpec[] = [
 
 /**
  * Source tables of the `blazar` schema: hosts, their capabilities, leases, reservations and
- * allocations, in each schema era.
+ * allocations, in each schema era; then the devices of CHI@Edge (edge_tables.ts).
  *
  * In pipeline order.
  */
@@ -300,9 +304,11 @@ export const BLAZAR_TABLES: readonly TableSpec[] = [
       col("amount", "INT", false),
       col("affinity", "TINYINT(1)"),
       v36("flavor_id"),
+      col("resource_inventory", "MEDIUMTEXT", true, true),
       ...ccSoftDelete,
     ],
   },
+  ...BLAZAR_DEVICE_TABLES,
 ];
 
 /**
@@ -373,6 +379,23 @@ export const CHAMELEON_USAGE_TABLES: readonly TableSpec[] = [
       col("reserved_hours", "DOUBLE"),
       col("used_hours", "DOUBLE"),
       v255("project_id"),
+    ],
+  },
+  {
+    schema: "chameleon_usage",
+    table: "node_project_usage_report_cache",
+    key: "id",
+    optional: true,
+    selectAll: true,
+    doc:
+      "Legacy hours per day per project and node type (reserved, used); its columns are not public, this is the shape 04 assumes (docs/decisions/0016).",
+    columns: [
+      col("id", "INT", false),
+      col("date", "DATE", false),
+      v255("project_id"),
+      v255("node_type"),
+      col("reserved_hours", "DOUBLE"),
+      col("used_hours", "DOUBLE"),
     ],
   },
 ];

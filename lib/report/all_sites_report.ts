@@ -12,7 +12,13 @@ import type { SitesConfig } from "../config.ts";
 import { atomicWriteText, exists } from "../fs.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
 import { CROSS_SITE_PARTS, readUsageDaily, renderCrossSite, type UsageRow } from "../plots/mod.ts";
-import { headlineYear, readRun, utilizationByYear, type YearUtilization } from "./data.ts";
+import {
+  headlineYear,
+  readRun,
+  siteHeadline,
+  utilizationByYear,
+  type YearUtilization,
+} from "./data.ts";
 import { formatNumber, formatPercent, htmlTable, markup, rawHtml } from "./html.ts";
 import { REPORT_CSS } from "./style.ts";
 
@@ -22,6 +28,9 @@ export interface SiteSummary {
   siteName: string;
   asOf: string;
   invariantsOk: boolean;
+  /** The site's headline resource: `devices` at an Edge site, else `nodes`. */
+  resource?: string;
+  /** The headline year, in the headline resource. */
   year: YearUtilization | null;
 }
 
@@ -56,12 +65,16 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
     }
     // One verified set per site; a mixed or damaged one fails the report with one line.
     const { set, run, invariants } = await readRun(site.outputDir);
-    const years = await utilizationByYear(db, set.dir, run.window);
+    // Each site in its headline resource: devices at an Edge site, vCPUs at a KVM site, else nodes
+    // (docs/design.md §11).
+    const resource = await siteHeadline(db, set.dir);
+    const years = await utilizationByYear(db, set.dir, run.window, resource);
     sites.push({
       site: site.key,
       siteName: site.siteName,
       asOf: run.as_of,
       invariantsOk: invariants.ok,
+      resource,
       year: headlineYear(years),
     });
     const rows = await readUsageDaily(set.path(OUTPUT_FILES.usageDaily), {
@@ -88,13 +101,18 @@ export async function collectAllSites(config: SitesConfig): Promise<AllSitesInpu
 export function renderAllSitesReport(input: AllSitesInput): string {
   const names = Object.fromEntries(input.sites.map((s) => [s.site, s.siteName]));
   const mean = (y: YearUtilization | null, h: number) =>
-    y && y.days > 0 ? formatNumber(h / (y.days * 24), { digits: 1 }) : "";
+    y && y.days > 0
+      ? `${formatNumber(h / (y.days * 24), { digits: 1 })} ${
+        y.resource === "vcpus" ? "vCPUs" : "nodes"
+      }`
+      : "";
   const table = htmlTable(input.sites, [
     { label: "site", value: (s) => s.siteName },
     { label: "as_of (UTC)", value: (s) => s.asOf },
     { label: "invariants", value: (s) => (s.invariantsOk ? "hold" : "VIOLATED") },
     { label: "year", value: (s) => (s.year ? String(s.year.year) : "") },
-    { label: "nodes (mean)", value: (s) => mean(s.year, s.year?.total ?? 0), numeric: true },
+    { label: "resource", value: (s) => s.resource ?? "nodes" },
+    { label: "total (mean)", value: (s) => mean(s.year, s.year?.total ?? 0), numeric: true },
     {
       label: "reservable (mean)",
       value: (s) => mean(s.year, s.year?.reservable ?? 0),
@@ -117,7 +135,8 @@ export function renderAllSitesReport(input: AllSitesInput): string {
 <header class="top"><h1>All sites: usage ledger report</h1>
 <p class="sub">${input.sites.length} sites · nodes, daily time-weighted means</p></header>
 <section id="sites"><h2>Sites</h2>${table}<p class="note">Each site's latest year (nearly) wholly inside its
-report window. Committed share = committed / (reservable − maintenance); occupied share = occupied
+report window, in its headline resource (devices at an Edge site, vCPUs at a KVM site, else
+nodes); the chart below shows nodes. Committed share = committed / (reservable − maintenance); occupied share = occupied
 by reservations / (reservable − maintenance).</p>${
     input.skipped.length
       ? markup`<ul class="notes">${

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
 import { sqlLiteral } from "../sql.ts";
 import { exists } from "../fs.ts";
+import { headlineResource } from "../export/wide.ts";
 import type { RankingRow } from "../legacy/build.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
 import { type InvariantsDoc, readJsonArtifact, type RunRecord } from "../outputs/run.ts";
@@ -62,9 +63,14 @@ export async function readRun(
   };
 }
 
-/** One year of node-hours per state, summed over node types, with the headline ratios. */
+/**
+ * One year of resource-hours per state (node-hours unless `resource` says otherwise), summed over
+ * node types, with the headline ratios.
+ */
 export interface YearUtilization {
   year: number;
+  /** The resource of the hours (`nodes` when absent). */
+  resource?: string;
   /** Days of the year inside the report window. */
   days: number;
   total: number;
@@ -75,7 +81,9 @@ export interface YearUtilization {
   active_reservation: number;
   occupied_ondemand: number;
   pool_unknown: number;
-  /** committed / (reservable - maintenance): the share of admittable capacity reserved. */
+  /** Operator holds (`ops_projects`): not admittable to users. */
+  operator_hold?: number;
+  /** committed / (reservable - maintenance - operator_hold): the share of admittable capacity reserved. */
   committed_share: number | null;
   /** occupied_reservation / (reservable - maintenance): the share really used by reservations. */
   occupied_share: number | null;
@@ -92,11 +100,13 @@ const YEAR_METRICS = [
   "active_reservation",
   "occupied_ondemand",
   "pool_unknown",
+  "operator_hold",
 ] as const;
 
 /**
- * Node-hours per state and year from `hours.parquet` (current collector, resource `nodes`,
- * summed over node types), with the headline ratios; a ratio whose denominator is zero is null.
+ * Resource-hours per state and year from `hours.parquet` (current collector, `resource`, by
+ * default `nodes`: an Edge site's headline is `devices`, a KVM site's `vcpus`; summed over node
+ * types), with the headline ratios; a ratio whose denominator is zero is null.
  *
  * @example
  * ```ts ignore
@@ -107,6 +117,7 @@ export async function utilizationByYear(
   db: Duck,
   outputDir: string,
   window: { start: string; end: string },
+  resource = "nodes",
 ): Promise<YearUtilization[]> {
   const path = join(outputDir, OUTPUT_FILES.hours);
   if (!(await exists(path))) {
@@ -121,7 +132,7 @@ export async function utilizationByYear(
       .join(", ")
   }
     FROM read_parquet(${sqlLiteral(path)})
-    WHERE period = 'year' AND resource = 'nodes' AND collector_type = 'current'
+    WHERE period = 'year' AND resource = ${sqlLiteral(resource)} AND collector_type = 'current'
     GROUP BY ALL ORDER BY year`);
   const ws = utcMs(window.start.slice(0, 10));
   const we = utcMs(window.end.slice(0, 19));
@@ -129,9 +140,10 @@ export async function utilizationByYear(
   return rows.map((r) => {
     const ys = Date.UTC(r.year, 0, 1), ye = Date.UTC(r.year + 1, 0, 1);
     const days = Math.max(0, Math.min(ye, we) - Math.max(ys, ws)) / 86_400_000;
-    const admittable = r.reservable - r.maintenance;
+    const admittable = r.reservable - r.maintenance - r.operator_hold;
     return {
       year: r.year,
+      ...(resource === "nodes" ? {} : { resource }),
       days: Math.round(days * 100) / 100,
       ...Object.fromEntries(YEAR_METRICS.map((m) => [m, r[m]])),
       committed_share: ratio(r.committed, admittable),
@@ -217,4 +229,71 @@ export async function snapshotTables(
       message: t.message ?? null,
     })),
   };
+}
+
+/**
+ * The headline resource of a site's output set: {@linkcode headlineResource} (the export's
+ * rule) over the resources whose current `total` is ever non-zero in `hours.parquet`, so a KVM
+ * site leads with vCPUs and an Edge site with devices (docs/design.md §11); `nodes` when none is.
+ *
+ * @example
+ * ```ts ignore
+ * const resource = await siteHeadline(db, "output/kvm"); // "vcpus"
+ * ```
+ */
+export async function siteHeadline(db: Duck, outputDir: string): Promise<string> {
+  const rows = await db.json<{ resource: string }>(`
+    SELECT DISTINCT resource::VARCHAR AS resource FROM read_parquet(${
+    sqlLiteral(join(outputDir, OUTPUT_FILES.hours))
+  })
+    WHERE collector_type = 'current' AND metric = 'total' AND hours <> 0`);
+  const found = new Set(rows.map((r) => r.resource));
+  return found.size === 0 ? "nodes" : headlineResource(found);
+}
+
+/** One node type's resource-hours in one period (see {@linkcode hoursByNodeType}). */
+export interface NodeTypeHours {
+  node_type: string;
+  total: number;
+  reservable: number;
+  committed: number;
+  available: number;
+  occupied_reservation: number;
+  /** committed / (reservable - maintenance); null when nothing was admittable. */
+  committed_share: number | null;
+}
+
+/**
+ * Resource-hours of `total`, `reservable`, `committed`, `available` and `occupied_reservation` per
+ * node type (for devices: per machine type) in one month or year of `hours.parquet`, largest
+ * total first, with the committed share.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await hoursByNodeType(db, "output/edge", { resource: "devices", period: "month", start: "2026-05-01" });
+ * ```
+ */
+export async function hoursByNodeType(
+  db: Duck,
+  outputDir: string,
+  options: { resource: string; period: "month" | "year"; start: string },
+): Promise<NodeTypeHours[]> {
+  const m = (name: string) =>
+    `coalesce(sum(hours) FILTER (WHERE metric = '${name}'), 0)::DOUBLE AS ${name}`;
+  const rows = await db.json<Omit<NodeTypeHours, "committed_share"> & { maintenance: number }>(`
+    SELECT node_type::VARCHAR AS node_type, ${
+    ["total", "reservable", "committed", "available", "occupied_reservation", "maintenance"].map(m)
+      .join(", ")
+  }
+    FROM read_parquet(${sqlLiteral(join(outputDir, OUTPUT_FILES.hours))})
+    WHERE collector_type = 'current' AND resource = ${sqlLiteral(options.resource)}
+      AND period = ${sqlLiteral(options.period)} AND period_start = ${
+    sqlLiteral(options.start)
+  }::DATE
+    GROUP BY ALL HAVING sum(hours) FILTER (WHERE metric = 'total') <> 0
+    ORDER BY total DESC, node_type`);
+  return rows.map(({ maintenance, ...r }) => {
+    const admittable = r.reservable - maintenance;
+    return { ...r, committed_share: admittable > 1e-9 ? r.committed / admittable : null };
+  });
 }

@@ -5,8 +5,8 @@
  * | section | from |
  * |---|---|
  * | header: site, snapshot, as_of, window, invariant and legacy badges | `run.json`, `invariants.json` |
- * | headline tiles and utilization by year | `hours.parquet` (node-hours, summed over node types) |
- * | stacked usage per resource, node-type facets for nodes | `usage_daily.parquet` (bucket means computed in DuckDB) |
+ * | headline tiles and utilization by year | `hours.parquet` (hours of the headline resource, summed over node types: node-hours, or vCPU-hours with the overcommitted capacity beside them at a KVM site, `siteHeadline()`) |
+ * | stacked usage per resource, node-type facets for the headline resource | `usage_daily.parquet` (bucket means computed in DuckDB) |
  * | invariants, negative derived series | `invariants.json` |
  * | audit summary, rule effects, what each source adds | `audit.parquet`, `spans.parquet` |
  * | legacy comparison | `legacy_comparison.parquet` (summed over node types in DuckDB), `legacy_ranking.parquet` (or why it was skipped) |
@@ -22,10 +22,10 @@ import { utcMs } from "../time.ts";
 import { join } from "node:path";
 import { Duck } from "../db/duckdb.ts";
 import type { SiteConfig } from "../config.ts";
-import { atomicWriteText, exists } from "../fs.ts";
+import { atomicWriteText } from "../fs.ts";
 import { OUTPUT_FILES } from "../outputs/files.ts";
 import type { RunRecord } from "../outputs/run.ts";
-import { LEAF_METRICS, type Resource, RESOURCES } from "../metrics.ts";
+import { type Resource, RESOURCES } from "../metrics.ts";
 import {
   auditSummary,
   type AuditSummaryRow,
@@ -37,8 +37,6 @@ import {
 import type { RankingRow } from "../legacy/build.ts";
 import {
   type LegacyComparisonRow,
-  readLegacyDailySums,
-  readUsageBuckets,
   renderAudit,
   renderLegacyHeatmap,
   renderLegacyLines,
@@ -47,9 +45,12 @@ import {
 } from "../plots/mod.ts";
 import {
   headlineYear,
+  hoursByNodeType,
   type InvariantsDoc,
   legacyRanking,
+  type NodeTypeHours,
   readRun,
+  siteHeadline,
   type SnapshotTableRow,
   snapshotTables,
   utilizationByYear,
@@ -63,6 +64,7 @@ import {
   markup,
   type RawHtml,
   rawHtml,
+  resourceHours,
 } from "./html.ts";
 import {
   auditByReason,
@@ -71,10 +73,13 @@ import {
   legacyRankingTable,
   negativesTable,
   notesList,
+  projectsTable,
   ruleEffectsTable,
   utilizationTable,
 } from "./views.ts";
+import { projectsByYear, type ProjectYear } from "../ledger/views.ts";
 import { REPORT_CSS } from "./style.ts";
+import { readChartData } from "./chart_data.ts";
 
 /** Everything the report shows, read from the output directory. */
 export interface SiteReportInput {
@@ -85,6 +90,8 @@ export interface SiteReportInput {
   run: RunRecord;
   invariants: InvariantsDoc;
   years: YearUtilization[];
+  /** KVM sites: the years in `vcpus_overcommit` (capacity with overcommit, beside physical). */
+  overcommit?: YearUtilization[];
   audit: AuditSummaryRow[];
   effects: RuleEffect[];
   sources: SourceHours[];
@@ -93,14 +100,21 @@ export interface SiteReportInput {
    * resource, summed over node types (`readUsageBuckets`).
    */
   usage: Record<Resource, UsageRow[]>;
-  /** Means per chart bucket of the same metrics for nodes, per node type (the facets). */
+  /** Means per chart bucket of the same metrics for the headline resource, per node type (the facets). */
   nodesByType: UsageRow[];
+  /**
+   * The resource the tiles, the utilization table and the first chart lead with (lib/export/wide.ts
+   * `headlineResource`): `devices` at an Edge site, `vcpus` at a KVM site, else `nodes`.
+   */
+  headline: Resource;
+  /** Headline resource-hours per node type in the headline year (shown for devices). */
+  byNodeType: NodeTypeHours[];
   /** The ranking, and the comparison summed over node types per day (`readLegacyDailySums`). */
   legacy: { ranking: RankingRow[]; comparison: LegacyComparisonRow[] } | null;
   snapshot: { asOfSource: string; tables: SnapshotTableRow[] } | null;
+  /** Node-hours per project and year (null: the set has no `project_hours.parquet`). */
+  projects?: ProjectYear[] | null;
 }
-
-const CHART_METRICS = [...LEAF_METRICS, "total", "reservable"];
 
 /**
  * Reads what the report shows from the site's output directory (and its snapshot's manifest).
@@ -118,10 +132,16 @@ export async function collectSiteReport(
   const { set, run, invariants } = await readRun(options.setDir ?? site.outputDir);
   const out = set.dir;
   using db = await Duck.open();
+  const headline = await siteHeadline(db, out) as Resource;
   // The charts' reads run on a second connection, beside the tables' reads (DuckDB's threads).
   using side = await db.connect();
-  const charts = readChartData(side, out, chartBucket(run.window));
-  const years = await utilizationByYear(db, out, run.window);
+  const charts = readChartData(side, out, chartBucket(run.window), headline);
+  const years = await utilizationByYear(db, out, run.window, headline);
+  const year = headlineYear(years);
+  const overcommit = headline === "vcpus"
+    ? await utilizationByYear(db, out, run.window, "vcpus_overcommit")
+    : [];
+  const projects = await projectsByYear(db, out, headline);
   const auditPath = join(out, OUTPUT_FILES.audit);
   const spansPath = join(out, OUTPUT_FILES.spans);
   const audit = await auditSummary(db, auditPath);
@@ -137,38 +157,24 @@ export async function collectSiteReport(
     run,
     invariants,
     years,
+    ...(overcommit.length > 0 ? { overcommit } : {}),
     audit,
     effects,
     sources,
     usage,
     nodesByType,
+    headline,
+    byNodeType: headline === "devices" && year
+      ? await hoursByNodeType(db, out, {
+        resource: headline,
+        period: "year",
+        start: `${year.year}-01-01`,
+      })
+      : [],
     legacy,
     snapshot: await snapshotTables(site.inputDir, run.snapshot_date),
+    projects,
   };
-}
-
-/**
- * What the charts draw, aggregated in DuckDB (one row per bucket or day, not every row): usage
- * per resource summed over node types, nodes per node type, and the legacy comparison summed over
- * node types (null when the file is absent).
- */
-async function readChartData(db: Duck, out: string, bucket: "day" | "week" | "month") {
-  const daily = join(out, OUTPUT_FILES.usageDaily);
-  const metrics = CHART_METRICS;
-  const usage = {} as Record<Resource, UsageRow[]>;
-  for (const resource of RESOURCES) {
-    usage[resource] = await readUsageBuckets(daily, {
-      resource,
-      metrics,
-      sumNodeTypes: true,
-      bucket,
-      db,
-    });
-  }
-  const nodesByType = await readUsageBuckets(daily, { resource: "nodes", metrics, bucket, db });
-  const compPath = join(out, OUTPUT_FILES.legacyComparison);
-  const comparison = await exists(compPath) ? await readLegacyDailySums(compPath, { db }) : null;
-  return { usage, nodesByType, comparison };
 }
 
 const RESOURCE_TITLE: Record<Resource, string> = {
@@ -176,10 +182,38 @@ const RESOURCE_TITLE: Record<Resource, string> = {
   vcpus: "vCPUs",
   memory_mb: "Memory (MB)",
   disk_gb: "Disk (GB)",
+  vcpus_overcommit: "vCPUs with overcommit (vCPUs x cpu_allocation_ratio)",
+  devices: "Devices",
 };
 
-function tiles(y: YearUtilization | null): RawHtml {
+/** The words of the tiles for a headline resource: one unit, its hours, its total and pool. */
+function unitWords(resource: string) {
+  return resource === "devices"
+    ? {
+      hours: "device-hours",
+      total: "devices enrolled in Blazar",
+      pool: "devices reservable",
+      occupied: "running a container",
+    }
+    : resource === "vcpus"
+    ? {
+      hours: "vCPU-hours",
+      total: "vCPUs in Nova",
+      pool: "vCPUs in the Blazar pool",
+      occupied: "running a reservation's instance",
+    }
+    : {
+      hours: "node-hours",
+      total: "nodes in Nova",
+      pool: "nodes in the Blazar pool",
+      occupied: "running a reservation's instance",
+    };
+}
+
+function tiles(y: YearUtilization | null, oc: YearUtilization | null = null): RawHtml {
   if (!y) return markup`<p class="note">No hours in the report window.</p>`;
+  const w = unitWords(y.resource ?? "nodes");
+  const hours = w.hours;
   const hoursInYear = y.days * 24;
   const mean = (h: number) => (hoursInYear > 0 ? h / hoursInYear : 0);
   const tile = (value: string, key: string) =>
@@ -187,23 +221,54 @@ function tiles(y: YearUtilization | null): RawHtml {
   return markup`<h3>${String(y.year)}${
     y.days < 360 ? ` (${formatNumber(y.days)} days in the window)` : ""
   } at a glance</h3><div class="tiles">${[
-    tile(formatNumber(mean(y.total), { digits: 1 }), "nodes in Nova, on average"),
-    tile(formatNumber(mean(y.reservable), { digits: 1 }), "nodes in the Blazar pool, on average"),
-    tile(formatPercent(y.committed_share), "of admittable node-hours committed to leases"),
-    tile(
-      formatPercent(y.occupied_share),
-      "of admittable node-hours running a reservation's instance",
-    ),
-    tile(formatPercent(y.use_of_committed), "of committed node-hours really used"),
+    tile(formatNumber(mean(y.total), { digits: 1 }), `${w.total}, on average`),
+    ...(oc
+      ? [
+        tile(
+          formatNumber(mean(oc.total), { digits: 1 }),
+          "vCPUs with overcommit (x cpu_allocation_ratio), on average",
+        ),
+        tile(
+          formatPercent(
+            oc.total > 0 ? (oc.occupied_reservation + oc.occupied_ondemand) / oc.total : null,
+          ),
+          "of overcommitted vCPU-hours running an instance",
+        ),
+      ]
+      : []),
+    tile(formatNumber(mean(y.reservable), { digits: 1 }), `${w.pool}, on average`),
+    tile(formatPercent(y.committed_share), `of admittable ${hours} committed to leases`),
+    tile(formatPercent(y.occupied_share), `of admittable ${hours} ${w.occupied}`),
+    tile(formatPercent(y.use_of_committed), `of committed ${hours} really used`),
     ...(y.pool_unknown > 0
       ? [
         tile(
           formatPercent(y.pool_unknown / Math.max(y.total, 1e-9)),
-          "of node-hours with pool membership unknown",
+          `of ${hours} with pool membership unknown`,
         ),
       ]
       : []),
   ]}</div>`;
+}
+
+/** An Edge site's headline: device-hours per machine type in the headline year. */
+function byNodeTypeTable(input: SiteReportInput): RawHtml {
+  const rows = input.byNodeType;
+  const y = headlineYear(input.years);
+  if (rows.length === 0 || !y) return markup``;
+  return markup`<h3>Device-hours by machine type, ${String(y.year)}</h3>${
+    htmlTable(rows, [
+      { label: "machine type", value: (r) => r.node_type },
+      { label: "total", value: (r) => r.total, digits: 0 },
+      { label: "reservable", value: (r) => r.reservable, digits: 0 },
+      { label: "committed", value: (r) => r.committed, digits: 0 },
+      { label: "available", value: (r) => r.available, digits: 0 },
+      { label: "running a container", value: (r) => r.occupied_reservation, digits: 0 },
+      { label: "committed share", value: (r) => formatPercent(r.committed_share), numeric: true },
+    ])
+  }<p class="note">Blazar keeps only each device's current reservable flag: a device is counted
+reservable for its whole life when the flag is set now. Zun hard-deletes containers, so the
+container hours are those of the containers that still exist (a lower bound).</p>`;
 }
 
 /**
@@ -273,7 +338,14 @@ export function chartBucket(window: { start: string; end: string }): "day" | "we
 
 function usageSection(input: SiteReportInput): RawHtml {
   const bucket = chartBucket(input.run.window);
-  const charts = RESOURCES.map((resource) => {
+  // The headline resource first (a KVM site: vCPUs, then vCPUs with overcommit); a resource the
+  // site has none of (an Edge site's nodes, a bare-metal site's devices and overcommit) is left out.
+  const lead = (r: Resource) =>
+    r === input.headline ? 0 : input.headline === "vcpus" && r === "vcpus_overcommit" ? 1 : 2;
+  const shown = RESOURCES.filter((r) =>
+    r === input.headline || input.usage[r].some((u) => u.metric === "total" && u.value !== 0)
+  ).sort((a, b) => lead(a) - lead(b));
+  const charts = shown.map((resource) => {
     const rows = input.usage[resource];
     if (rows.length === 0) {
       return markup`<h3>${RESOURCE_TITLE[resource]}</h3><p class="note">No data.</p>`;
@@ -283,11 +355,20 @@ function usageSection(input: SiteReportInput): RawHtml {
     }`;
   });
   const nodes = input.nodesByType;
-  const facets = nodes.length === 0 ? markup`` : markup`<h3>Nodes per node type</h3>${
-    rawHtml(
-      renderUsageStack(nodes, { resource: "nodes", facet: "node_type", bucket, bucketed: true }),
-    )
-  }`;
+  const facets = nodes.length === 0
+    ? markup``
+    : markup`<h3>${RESOURCE_TITLE[input.headline]} per ${
+      input.headline === "devices" ? "machine" : "node"
+    } type</h3>${
+      rawHtml(
+        renderUsageStack(nodes, {
+          resource: input.headline,
+          facet: "node_type",
+          bucket,
+          bucketed: true,
+        }),
+      )
+    }`;
   return markup`<p class="note">Exclusive states stacked, as ${
     bucketAdjective(bucket)
   } time-weighted means (exact:
@@ -383,6 +464,31 @@ function madeSection(input: SiteReportInput): RawHtml {
   }${notesList(r.notes)}<h3>Snapshot tables</h3>${tables}`;
 }
 
+/** Projects: the headline year's top committers and idlest commitments, then earlier years. */
+function projectsSection(input: SiteReportInput): RawHtml {
+  const rows = input.projects ?? null;
+  if (rows === null) {
+    return markup`<p class="note">This run has no project_hours.parquet (made before per-project hours).</p>`;
+  }
+  const year = headlineYear(input.years)?.year;
+  if (year === undefined) return markup`<p class="note">No year in the window.</p>`;
+  const hours = resourceHours(input.headline ?? "nodes");
+  const others = [...new Set(rows.map((r) => r.year))].filter((y) => y !== year).sort((a, b) =>
+    b - a
+  );
+  return markup`<h3>Top projects by committed ${hours}, ${String(year)}</h3>${
+    projectsTable(rows, year)
+  }<h3>Projects with the most idle committed ${hours}, ${String(year)}</h3>${
+    projectsTable(rows, year, { by: "idle" })
+  }${
+    others.map((y) =>
+      markup`<details><summary>Top projects by committed ${hours}, ${String(y)}</summary>${
+        projectsTable(rows, y)
+      }</details>`
+    )
+  }`;
+}
+
 /**
  * Renders the report's HTML from its input; pure and deterministic.
  *
@@ -395,8 +501,19 @@ export function renderSiteReport(input: SiteReportInput): string {
   const r = input.run;
   const title = `${input.siteName}: usage ledger report`;
   const sections: [string, string, RawHtml][] = [
-    ["utilization", "Utilization by year", utilizationTable(input.years)],
+    [
+      "utilization",
+      "Utilization by year",
+      markup`${utilizationTable(input.years)}${
+        input.overcommit
+          ? markup`<h3>With overcommit (vCPUs x cpu_allocation_ratio)</h3>${
+            utilizationTable(input.overcommit)
+          }`
+          : ""
+      }`,
+    ],
     ["usage", "Usage over time", usageSection(input)],
+    ["projects", "Projects", projectsSection(input)],
     [
       "invariants",
       "Invariants",
@@ -423,7 +540,14 @@ export function renderSiteReport(input: SiteReportInput): string {
 <nav class="toc">${
     sections.map(([id, name]) => markup`<a href="#${id}">${name}</a>`)
   }</nav></header>
-${tiles(headlineYear(input.years))}
+${
+    tiles(
+      headlineYear(input.years),
+      input.overcommit
+        ? input.overcommit.find((y) => y.year === headlineYear(input.years)?.year) ?? null
+        : null,
+    )
+  }${byNodeTypeTable(input)}
 ${sections.map(([id, name, body]) => markup`<section id="${id}"><h2>${name}</h2>${body}</section>`)}
 <footer>Written by <code>deno task report --site ${input.siteKey}</code> from the files in the site's
 output directory; every number traces back to a row of spans.parquet, and every span to a source

@@ -15,7 +15,7 @@ import {
 } from "./html.ts";
 import type { InvariantsDoc, YearUtilization } from "./data.ts";
 import type { AuditSummaryRow, RuleEffect, SourceHours } from "../spans/summary.ts";
-import type { MonthHours } from "../ledger/views.ts";
+import type { MonthHours, ProjectYear } from "../ledger/views.ts";
 import { LEAF_METRICS } from "../metrics.ts";
 import type { NegativeSeries } from "../ledger/build.ts";
 import type { RankingRow } from "../legacy/build.ts";
@@ -139,7 +139,9 @@ export function ruleEffectsTable(rows: readonly RuleEffect[]): RawHtml {
 }
 
 /**
- * Utilization by year: node-hours per state and the headline shares.
+ * Utilization by year: resource-hours per state (node-hours, or the years' `resource`: device-hours
+ * at an Edge site, vCPU-hours at a KVM site) and the
+ * headline shares.
  *
  * @example
  * ```ts
@@ -171,7 +173,15 @@ export function utilizationTable(years: readonly YearUtilization[]): RawHtml {
         numeric: true,
       },
     ])
-  }<p class="note">Node-hours summed over node types. Committed share = committed / (reservable −
+  }<p class="note">${
+    years[0]?.resource === "vcpus_overcommit"
+      ? "vCPU-hours with overcommit (vCPUs x cpu_allocation_ratio) summed over node types"
+      : years[0]?.resource === "vcpus"
+      ? "vCPU-hours summed over node types"
+      : years[0]?.resource === "devices"
+      ? "Device-hours summed over machine types"
+      : "Node-hours summed over node types"
+  }. Committed share = committed / (reservable −
 maintenance); occupied share = occupied by reservations / (reservable − maintenance); use of
 committed = occupied by reservations / committed. A year cut by the report window counts only its
 days inside the window.</p>`;
@@ -333,4 +343,60 @@ export function frameTable(
   }${
     rows.length < all.length ? markup`<p class="note">${rows.length} of ${all.length} rows</p>` : ""
   }`;
+}
+
+/**
+ * Projects in one year: the `top` projects by committed node-hours (or, with `by: "idle"`, by
+ * idle committed node-hours: reserved and not used), with what each occupied of what it
+ * committed, and its operator holds.
+ *
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { projectsTable } from "./views.ts";
+ * const p = (project_id: string, committed: number, occupied_reservation: number) => ({
+ *   year: 2025, project_id, committed, operator_hold: 0, occupied_reservation,
+ *   occupied_ondemand: 0, idle: committed - occupied_reservation,
+ *   use_of_committed: occupied_reservation / committed });
+ * const t = projectsTable([p("a", 100, 90), p("b", 50, 5)], 2025, { by: "idle", top: 1 });
+ * match(t.html, /<td>b<\/td>/);
+ * match(t.html, /10\.0%/);
+ * ```
+ */
+export function projectsTable(
+  rows: readonly ProjectYear[],
+  year: number,
+  options: { by?: "committed" | "idle"; top?: number } = {},
+): RawHtml {
+  const by = options.by ?? "committed";
+  const top = options.top ?? 10;
+  const inYear = rows.filter((r) => r.year === year);
+  const picked = [...inYear]
+    .sort((a, b) => b[by] - a[by] || a.project_id.localeCompare(b.project_id))
+    .slice(0, top);
+  if (picked.length === 0) {
+    return markup`<p class="note">No project committed or occupied anything in ${
+      String(year)
+    }.</p>`;
+  }
+  return markup`${
+    htmlTable(picked, [
+      { label: "project", value: (r) => r.project_id },
+      { label: "committed", value: (r) => r.committed, digits: 1 },
+      { label: "occupied (reservations)", value: (r) => r.occupied_reservation, digits: 1 },
+      { label: "use of committed", value: (r) => formatPercent(r.use_of_committed), numeric: true },
+      { label: "idle committed", value: (r) => r.idle, digits: 1 },
+      { label: "occupied (on demand)", value: (r) => r.occupied_ondemand, digits: 1 },
+      // Only at sites with operator holds (ops_projects).
+      ...(inYear.some((r) => r.operator_hold > 0)
+        ? [{ label: "operator hold", value: (r: ProjectYear) => r.operator_hold, digits: 1 }]
+        : []),
+    ])
+  }<p class="note">${String(year)}: the ${String(picked.length)} of ${
+    String(inYear.length)
+  } projects with the most ${
+    by === "idle" ? "idle committed" : "committed"
+  } node-hours (summed over node types; from project_hours.parquet). Use of committed = occupied by
+the project's reservations / its committed node-hours; idle committed = committed − occupied.
+A lease or instance whose project is not known counts as "unknown".</p>`;
 }

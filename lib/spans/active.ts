@@ -85,7 +85,7 @@ async function activeSpans(ctx: SpanContext): Promise<void> {
   await ctx.db.run(`
     INSERT INTO span_pieces BY NAME
     SELECT ${sqlLiteral(ACTIVE)} AS source, replace(metric, 'occupied_', 'active_') AS metric,
-      row_id, entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb
+      row_id, entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb, devices, project_id
     FROM active_pieces`);
   // Only stopped_pieces is read later (by the partition check).
   await ctx.db.run(`

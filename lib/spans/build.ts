@@ -122,7 +122,10 @@ async function checkReasons(db: Duck, plans: readonly SpanPlan[]): Promise<void>
 export async function buildSpans(
   db: Duck,
   snapshot: Snapshot,
-  site: Pick<SiteConfig, "key" | "blazarCoverageStart" | "maintenance">,
+  site: Pick<
+    SiteConfig,
+    "key" | "blazarCoverageStart" | "maintenance" | "opsProjects" | "cpuAllocationRatio"
+  >,
   options: BuildSpansOptions = {},
 ): Promise<SpansResult> {
   const asOfUs = utcUs(snapshot.asOf);
@@ -133,6 +136,7 @@ export async function buildSpans(
     asOfUs,
     blazarCoverageStart: site.blazarCoverageStart,
     maintenance: site.maintenance,
+    opsProjects: site.opsProjects ?? [],
     rules: { ...DEFAULT_RULES, ...options.rules },
     present: staged.present,
   };
@@ -144,6 +148,7 @@ export async function buildSpans(
   const sources = all.flatMap((p) => p.kind === "records" ? [p.source] : p.sources);
   await createCollectors(db, [...REGISTRY.map(qualifiedName), ...sources], {
     duplicateKeys: staged.duplicateKeys,
+    operatorHolds: (site.opsProjects ?? []).length > 0,
   });
   const duplicateNotes = await reportDuplicates(db);
 
@@ -162,7 +167,7 @@ export async function buildSpans(
     );
   }
   const invariants = await checkInvariants(db, asOfUs, { partition });
-  await finalTables(db, site.key, asOfUs);
+  const kvmNotes = await finalTables(db, site.key, asOfUs, site.cpuAllocationRatio);
   if (!invariants.ok && (options.failOnViolation ?? true)) {
     throw new Error(describeViolations(invariants).split("\n")[0]);
   }
@@ -178,6 +183,7 @@ export async function buildSpans(
       ...snapshot.notes,
       ...duplicateNotes,
       ...all.flatMap((p) => planNotes.get(p)!.filter((n) => n !== "")),
+      ...kvmNotes,
     ],
   };
 }
@@ -195,12 +201,32 @@ const OUTPUT_ORDER = {
     `kind, source, hypervisor_hostname, start, source_row_id, "end", kept_row_id, node_types`,
 } as const;
 
+/** Nova's default CPU overcommit of KVM hosts (docs/design.md §11). */
+export const KVM_CPU_ALLOCATION_RATIO = 16.0;
+
 /**
  * Builds the outputs `spans` and `audit` (timestamps, host attributes) from the pieces, as views:
  * writeSpansOutputs sorts and writes each once, with no materialized copy of 0.5M and 0.8M wide
  * rows in between (`tacc`). `conflicts` is a table (a few rows).
+ *
+ * Sizes (docs/design.md §11, docs/decisions/0014-kvm-fractions.md):
+ *
+ * | span | nodes | vcpus, memory_mb, disk_gb | vcpus_overcommit | host_vcpus |
+ * |---|---|---|---|---|
+ * | a share of a KVM host: an instance, or a flavor slot, on a non-Ironic host with a size | its vCPUs / the host's | its own | its vCPUs | the host's vCPUs |
+ * | anything else (a whole host) | the piece's (1) | the host's | host vCPUs x its ratio | NULL |
+ *
+ * The ratio is the host's `cpu_allocation_ratio`; NULL or 0: the site's `cpu_allocation_ratio`,
+ * else 16.0 on KVM hosts; always 1.0 on Ironic hosts. `vcpus_overcommit` is NULL on every span of
+ * a site with no KVM host (a bare-metal ledger has no such resource). Returns the notes: how many
+ * KVM hosts took the default ratio.
  */
-async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void> {
+async function finalTables(
+  db: Duck,
+  site: string,
+  asOfUs: bigint,
+  siteRatio: number | undefined,
+): Promise<string[]> {
   const asOf = sqlBigint(asOfUs);
   // Small string domains leave as ENUMs (enumType()): sorted as their text, written as their
   // dictionaries, read back from parquet as VARCHAR.
@@ -210,7 +236,18 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
   // is listed once per year it touches): a host may have many windows (92 on average on tacc),
   // and by host alone every piece would meet all of them (a third slower).
   const YEAR = "31536000000000::BIGINT";
-  const kvm = `(${instance}) AND w.hypervisor_type <> 'ironic' AND p.vcpus IS NOT NULL`;
+  const kvm =
+    `(${instance} OR p.metric = 'committed') AND w.hypervisor_type <> 'ironic' AND p.vcpus IS NOT NULL`;
+  const [kinds] = await db.json<{ kvm_hosts: number; defaulted: number }>(`
+    SELECT count(DISTINCT hostname) FILTER (WHERE hypervisor_type <> 'ironic')::INTEGER AS kvm_hosts,
+      count(DISTINCT hostname) FILTER (WHERE hypervisor_type <> 'ironic' AND coalesce(cpu_allocation_ratio, 0) <= 0)::INTEGER AS defaulted
+    FROM ${HOST_WINDOWS.name}`);
+  const fallback = siteRatio ?? KVM_CPU_ALLOCATION_RATIO;
+  const ratio = `CASE WHEN w.hypervisor_type = 'ironic' THEN 1.0
+    WHEN coalesce(w.cpu_allocation_ratio, 0) > 0 THEN w.cpu_allocation_ratio ELSE ${fallback}::DOUBLE END`;
+  const overcommit = kinds.kvm_hosts > 0
+    ? `CASE WHEN ${kvm} THEN p.vcpus ELSE w.vcpus * ${ratio} END`
+    : "NULL";
   await db.run(`
     CREATE OR REPLACE VIEW spans AS
     SELECT ${siteCol}, p.source, p.metric, p.entity_id, p.row_id AS source_row_id,
@@ -219,7 +256,11 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
       CASE WHEN ${kvm} THEN p.vcpus / nullif(w.vcpus, 0) ELSE coalesce(p.nodes, 1) END::DOUBLE AS nodes,
       CASE WHEN ${kvm} THEN p.vcpus ELSE w.vcpus END::DOUBLE AS vcpus,
       CASE WHEN ${kvm} THEN p.memory_mb ELSE w.memory_mb END::DOUBLE AS memory_mb,
-      CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb
+      CASE WHEN ${kvm} THEN p.disk_gb ELSE w.disk_gb END::DOUBLE AS disk_gb,
+      (${overcommit})::DOUBLE AS vcpus_overcommit,
+      CASE WHEN ${kvm} THEN w.vcpus END::DOUBLE AS host_vcpus,
+      coalesce(p.project_id, 'unknown') AS project_id,
+      coalesce(p.devices, 0)::DOUBLE AS devices
     FROM span_pieces p
     LEFT JOIN (SELECT *, unnest(range(s // ${YEAR}, (e - 1) // ${YEAR} + 1)) AS year FROM ${HOST_WINDOWS.name}) w
       ON w.hostname = p.hostname AND w.year = p.s // ${YEAR} AND w.s <= p.s AND p.s < w.e`);
@@ -239,6 +280,11 @@ async function finalTables(db: Duck, site: string, asOfUs: bigint): Promise<void
       make_timestamp(s) AS start, make_timestamp(e) AS "end", (us / 1e6)::DOUBLE AS seconds,
       hostname AS hypervisor_hostname, detail
     FROM audit_pieces`);
+  return kinds.defaulted === 0 ? [] : [
+    `nova.compute_nodes: ${kinds.defaulted} of ${kinds.kvm_hosts} KVM hosts have no cpu_allocation_ratio (NULL or 0): their vcpus_overcommit uses ${fallback} (${
+      siteRatio === undefined ? "Nova's KVM default" : "the site's cpu_allocation_ratio"
+    })`,
+  ];
 }
 
 /**

@@ -39,6 +39,8 @@ export interface SpanContext {
   /** Date (YYYY-MM-DD) before which pool membership is unknown, if configured. */
   blazarCoverageStart?: string;
   maintenance: MaintenanceMapping;
+  /** Projects whose reservations are operator holds (`ops_projects`); none by default. */
+  opsProjects?: readonly string[];
   rules: SpanRules;
   /** Tables present in the snapshot. */
   present: Set<string>;

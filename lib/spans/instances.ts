@@ -8,7 +8,11 @@
  * event: a hypervisor hostname as is, a service host that served exactly one hypervisor as that
  * hypervisor, a service host of several as unknown (`missing_host`). The Blazar
  * reservation comes from the request spec: the scheduler hint `reservation[0]`, else a flavor
- * named `reservation:<id>`; never from `instances.reservation_id` (Nova's own boot-request id).
+ * named `reservation:<id>`, else the flavor's extra spec
+ * `aggregate_instance_extra_specs:reservation`, else the flavor's `flavorid` where it is the id of
+ * a Blazar reservation (the flavor Blazar makes for a `flavor:instance` reservation); never from
+ * `instances.reservation_id` (Nova's own boot-request id). On a KVM host an instance holds its own
+ * vCPUs, RAM and `root_gb + ephemeral_gb` (`nodes` = its vCPUs / the host's, in the final tables).
  * Reservation instances are clamped to the committed windows of their reservation on their
  * host; on-demand ones to the host's `total` windows.
  *
@@ -21,10 +25,11 @@
  * | `launched_at` >= as_of | `after_as_of` |
  * | between a shelve-offload and the next unshelve (or the end) | `shelved_offloaded` |
  * | after as_of | the part after: `after_as_of` |
+ * | reservation of a lease of one of the site's `ops_projects` | `operator_hold` (whole row: the hold counts, `0016`) |
  * | reservation, no committed window of it on the host overlaps | `orphan` |
  * | reservation, partly outside its committed windows (e.g. ended after the lease) | `clipped` |
  * | no reservation, outside the host's `total` windows | `clipped` / `orphan` |
- * | else | occupied span (entity: the instance uuid) |
+ * | else | occupied span (entity: the instance uuid; project: its lease's, else the instance's) |
  *
  * @module
  */
@@ -47,6 +52,11 @@ export const INSTANCE_BASE: TableHandle<"instances"> = tableHandle("instances", 
 export const RESERVATION_HINT_PATH = '$."nova_object.data".scheduler_hints.reservation[0]';
 /** See {@linkcode RESERVATION_HINT_PATH}. */
 export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".name';
+/** See {@linkcode RESERVATION_HINT_PATH}. */
+export const FLAVOR_ID_PATH = '$."nova_object.data".flavor."nova_object.data".flavorid';
+/** See {@linkcode RESERVATION_HINT_PATH}. */
+export const FLAVOR_SPEC_PATH =
+  '$."nova_object.data".flavor."nova_object.data".extra_specs."aggregate_instance_extra_specs:reservation"';
 
 /**
  * Builds `instance_reservations_of(uuid, reservation)` from the request specs; specs that are not
@@ -55,15 +65,21 @@ export const FLAVOR_NAME_PATH = '$."nova_object.data".flavor."nova_object.data".
 export async function instanceReservations(ctx: SpanContext): Promise<void> {
   // Each spec is parsed once: TRY gives NULL exactly where json_valid is false (or the spec is
   // NULL), so one pass yields both the reservations and the problems (it was three parses).
-  const paths = `[${sqlLiteral(RESERVATION_HINT_PATH)}, ${sqlLiteral(FLAVOR_NAME_PATH)}]`;
+  const paths = `[${
+    [RESERVATION_HINT_PATH, FLAVOR_NAME_PATH, FLAVOR_SPEC_PATH, FLAVOR_ID_PATH].map((p) =>
+      sqlLiteral(p)
+    ).join(", ")
+  }]`;
   await ctx.db.run(`
     CREATE OR REPLACE TABLE spec_paths AS
     SELECT id, instance_uuid, spec IS NULL AS no_spec,
       TRY(json_extract_string(spec, ${paths})) AS p
     FROM stg_nova_api_request_specs;
     CREATE OR REPLACE TABLE instance_reservation_of AS
-    SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), '')) AS reservation
-    FROM spec_paths WHERE p IS NOT NULL;
+    SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), ''),
+      nullif(p[3], ''), r.id) AS reservation
+    FROM spec_paths LEFT JOIN stg_blazar_reservations r ON r.id = p[4]
+    WHERE p IS NOT NULL;
     CREATE OR REPLACE TABLE spec_problems AS
     SELECT id::VARCHAR AS row_id, instance_uuid FROM spec_paths WHERE p IS NULL AND NOT no_spec;
     DROP TABLE spec_paths;`);
@@ -77,6 +93,10 @@ export async function instanceReservations(ctx: SpanContext): Promise<void> {
 async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
   const base = INSTANCE_BASE.name;
   const events = INSTANCE_EVENTS.name;
+  const ops = ctx.opsProjects ?? [];
+  const held = ops.length === 0
+    ? "false"
+    : `coalesce(rl.project_id IN (${ops.map((p) => sqlLiteral(p)).join(", ")}), false)`;
   await ctx.db.run(`
     CREATE OR REPLACE TABLE known_hypervisors AS
     SELECT DISTINCT hypervisor_hostname AS hostname FROM stg_nova_compute_nodes WHERE hypervisor_hostname IS NOT NULL
@@ -112,7 +132,7 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
         WHEN kh.hostname IS NULL THEN 'host from compute event (no record of it elsewhere)'
         ELSE 'host from compute event'
       END AS host_detail,
-      r.reservation,
+      r.reservation, coalesce(rl.project_id, i.project_id) AS project_id, ${held} AS held,
       i.vcpus::DOUBLE AS vcpus, i.memory_mb::DOUBLE AS memory_mb,
       (coalesce(i.root_gb, 0) + coalesce(i.ephemeral_gb, 0))::DOUBLE AS disk_gb
     FROM stg_nova_instances i
@@ -120,7 +140,11 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
     LEFT JOIN last_host lh ON lh.uuid = i.uuid
     LEFT JOIN known_hypervisors kh ON kh.hostname = lh.host
     LEFT JOIN service_hypervisors sh ON sh.host = lh.host
-    LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid`);
+    LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid
+    LEFT JOIN (
+      SELECT br.id, bl.project_id FROM stg_blazar_reservations br
+      JOIN stg_blazar_leases bl ON bl.id = br.lease_id
+    ) rl ON rl.id = r.reservation`);
   // Occupancy segments: on at launch, off at a shelve-offload, on again at an unshelve.
   await ctx.db.run(`
     CREATE OR REPLACE TABLE inst_segments AS
@@ -162,8 +186,9 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
         WHEN s IS NULL THEN 'never_launched'
         WHEN e IS NULL AND marked_deleted THEN 'missing_end'
         WHEN state = 0 THEN 'shelved_offloaded'
+        WHEN held THEN 'operator_hold'
       END AS reject,
-      host_detail AS detail, vcpus, memory_mb, disk_gb
+      host_detail AS detail, vcpus, memory_mb, disk_gb, project_id
     FROM pieces`);
   const rows = tableHandle("rows", "rows_instances");
   await ctx.db.run(`CREATE OR REPLACE TABLE ${rows.name} AS SELECT row_id, s, e FROM ${base}`);
@@ -211,7 +236,7 @@ export const INSTANCES_PLAN: RecordsPlan = {
   tables: [INSTANCES],
   absentNote: `${INSTANCES} is absent: no occupied or active series`,
   chain: "instances",
-  reasons: ["never_launched", "missing_end", "shelved_offloaded", "missing_host"],
+  reasons: ["never_launched", "missing_end", "shelved_offloaded", "missing_host", "operator_hold"],
   resources: ["vcpus", "memory_mb", "disk_gb"],
   parent: {
     layer: "occupancy",

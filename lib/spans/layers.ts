@@ -7,7 +7,7 @@
  * |---|---|---|---|
  * | `total` | hostname | maximal `total` intervals (host windows, with node type and size) | `total` |
  * | `reservable` | hostname | `reservable` pieces | `reservable` |
- * | `committed` | hostname | `committed` pieces | `committed` |
+ * | `committed` | hostname | `committed` and `operator_hold` pieces (any allocation holds the host) | `committed`, `operator_hold` |
  * | `occupancy` | `res\|<reservation>\|<hostname>` or `host\|<hostname>` | committed pieces of each reservation on its host, and the host windows | `committed`, `total` |
  *
  * @module
@@ -27,14 +27,14 @@ export interface LayerSpec {
   readonly build: (ctx: SpanContext) => Promise<TableHandle<"windows">>;
 }
 
-/** Windows of one metric's pieces, keyed by hostname. */
-function piecesOf(metric: Metric, name: string): LayerSpec["build"] {
+/** Windows of some metrics' pieces, keyed by hostname. */
+function piecesOf(metrics: readonly Metric[], name: string): LayerSpec["build"] {
   return async (ctx) => {
     const w = tableHandle("windows", name);
     await ctx.db.run(
-      `CREATE OR REPLACE TABLE ${w.name} AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric = ${
-        sqlLiteral(metric)
-      }`,
+      `CREATE OR REPLACE TABLE ${w.name} AS SELECT hostname AS parent_key, s, e FROM span_pieces WHERE metric IN (${
+        metrics.map((m) => sqlLiteral(m)).join(", ")
+      })`,
     );
     return w;
   };
@@ -63,11 +63,15 @@ export const LAYERS: Readonly<Record<LayerName, LayerSpec>> = {
       return w;
     },
   },
-  reservable: { from: ["reservable"], layers: [], build: piecesOf("reservable", "win_reservable") },
-  committed: {
-    from: ["committed"],
+  reservable: {
+    from: ["reservable"],
     layers: [],
-    build: piecesOf("committed", "win_committed_host"),
+    build: piecesOf(["reservable"], "win_reservable"),
+  },
+  committed: {
+    from: ["committed", "operator_hold"],
+    layers: [],
+    build: piecesOf(["committed", "operator_hold"], "win_committed_host"),
   },
   occupancy: {
     from: ["committed", "total"],

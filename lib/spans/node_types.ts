@@ -17,8 +17,14 @@
  * | records of one type overlap | that type |
  * | records of several types overlap | the type with the most overlapping time (ties: the latest record); listed as a conflict |
  *
+ * Edge devices (`blazar.devices`) are records of the same kind, named by their `name`: their
+ * node type is the `machine_name` capability (property of `resource_type` `device`, newest
+ * first), else their `device_type`.
+ *
  * Host size (vcpus, memory, disk) comes from the window's latest compute-node row with non-zero
- * values, else from its Blazar records (Ironic reports zeros in Nova since resource classes).
+ * values, else from its Blazar records (Ironic reports zeros in Nova since resource classes). The
+ * CPU overcommit ratio comes from the same compute-node row (rounded to 6 decimals: Nova stores a
+ * FLOAT), NULL when it has none.
  *
  * @module
  */
@@ -29,7 +35,7 @@ import { type TableHandle, tableHandle } from "./plan.ts";
 
 /**
  * `host_windows(window_id, hostname, s, e, node_type, hypervisor_type, vcpus, memory_mb,
- * disk_gb)`: built by {@linkcode hostWindows}, read by the pool and the final tables.
+ * disk_gb, cpu_allocation_ratio)`: built by {@linkcode hostWindows}, read by the pool and the final tables.
  */
 export const HOST_WINDOWS: TableHandle<"host_windows"> = tableHandle(
   "host_windows",
@@ -51,6 +57,29 @@ async function blazarNodeTypes(ctx: SpanContext): Promise<void> {
       AND nullif(trim(c.capability_value), '') IS NOT NULL
     QUALIFY row_number() OVER (
       PARTITION BY c.computehost_id ORDER BY c.created_at DESC NULLS LAST, c.id DESC) = 1`);
+}
+
+/**
+ * SQL: the device records as Blazar records (`id, hostname, s, e, node_type` and NULL sizes):
+ * node type from the newest `machine_name` capability, else `device_type`.
+ */
+function deviceRecords(asOf: string): string {
+  return `
+    SELECT d.id, d.name AS hostname, epoch_us(d.created_at) AS s,
+      least(coalesce(epoch_us(d.deleted_at), ${asOf}), ${asOf}) AS e,
+      coalesce(m.machine_name, nullif(trim(CAST(d.device_type AS VARCHAR)), '')) AS node_type,
+      NULL AS hypervisor_type, NULL::INTEGER AS vcpus, NULL::INTEGER AS memory_mb,
+      NULL::INTEGER AS local_gb
+    FROM stg_blazar_devices d LEFT JOIN (
+      SELECT c.device_id, trim(c.capability_value) AS machine_name
+      FROM stg_blazar_device_extra_capabilities c
+      JOIN stg_blazar_resource_properties p ON p.id = c.property_id
+      WHERE p.property_name = 'machine_name' AND p.resource_type = 'device'
+        AND nullif(trim(c.capability_value), '') IS NOT NULL
+      QUALIFY row_number() OVER (PARTITION BY c.device_id
+        ORDER BY c.deleted_at IS NULL DESC, c.created_at DESC NULLS LAST, c.id DESC) = 1
+    ) m ON m.device_id = d.id
+    WHERE d.created_at IS NOT NULL AND d.name IS NOT NULL`;
 }
 
 /**
@@ -76,7 +105,8 @@ export async function hostWindows(ctx: SpanContext): Promise<TableHandle<"host_w
       least(coalesce(epoch_us(h.deleted_at), ${asOf}), ${asOf}) AS e,
       t.node_type, h.hypervisor_type, h.vcpus, h.memory_mb, h.local_gb
     FROM stg_blazar_computehosts h LEFT JOIN blazar_node_types t ON t.computehost_id = h.id
-    WHERE h.created_at IS NOT NULL AND h.hypervisor_hostname IS NOT NULL`);
+    WHERE h.created_at IS NOT NULL AND h.hypervisor_hostname IS NOT NULL
+    UNION ALL ${deviceRecords(asOf)}`);
   await ctx.db.run(`
     CREATE OR REPLACE TABLE window_types AS
     SELECT w.window_id, b.node_type,
@@ -95,7 +125,7 @@ export async function hostWindows(ctx: SpanContext): Promise<TableHandle<"host_w
       SELECT window_id, node_type FROM window_types
       QUALIFY row_number() OVER (PARTITION BY window_id ORDER BY overlap DESC, latest DESC, node_type) = 1
     ), nova AS (
-      SELECT w.window_id, c.hypervisor_type, c.vcpus, c.memory_mb, c.local_gb
+      SELECT w.window_id, c.hypervisor_type, c.vcpus, c.memory_mb, c.local_gb, c.cpu_allocation_ratio
       FROM host_windows w JOIN stg_nova_compute_nodes c
         ON c.hypervisor_hostname = w.hostname AND epoch_us(c.created_at) < w.e
         AND w.s < coalesce(epoch_us(c.deleted_at), ${asOf})
@@ -109,7 +139,8 @@ export async function hostWindows(ctx: SpanContext): Promise<TableHandle<"host_w
       lower(coalesce(nova.hypervisor_type, blz.hypervisor_type, 'ironic')) AS hypervisor_type,
       coalesce(nullif(nova.vcpus, 0), nullif(blz.vcpus, 0))::DOUBLE AS vcpus,
       coalesce(nullif(nova.memory_mb, 0), nullif(blz.memory_mb, 0))::DOUBLE AS memory_mb,
-      coalesce(nullif(nova.local_gb, 0), nullif(blz.local_gb, 0))::DOUBLE AS disk_gb
+      coalesce(nullif(nova.local_gb, 0), nullif(blz.local_gb, 0))::DOUBLE AS disk_gb,
+      round(nova.cpu_allocation_ratio::DOUBLE, 6) AS cpu_allocation_ratio
     FROM host_windows w LEFT JOIN best USING (window_id) LEFT JOIN nova USING (window_id)
       LEFT JOIN blz USING (window_id)`);
   await ctx.db.run(

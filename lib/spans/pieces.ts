@@ -29,14 +29,15 @@ import { type TableHandle, tableHandle } from "./plan.ts";
 
 /**
  * Columns of a candidate table (sources insert into it by name: a column they do not name is
- * NULL). `source`, `metric` and `reason` are ENUMs (the types
+ * NULL; a plan that sets no `project_id` gives spans of project `unknown`). `source`, `metric` and `reason` are ENUMs (the types
  * {@linkcode createCollectors} makes): pieces are grouped, joined and sorted by them many times,
  * and a one-byte key is cheaper than a string; a name outside the type fails the statement.
  */
 export const CANDIDATE_COLUMNS = `
   pid BIGINT, source span_source, metric span_metric, row_id VARCHAR, entity_id VARCHAR,
   hostname VARCHAR, parent_key VARCHAR, s BIGINT, e BIGINT, reject VARCHAR, detail VARCHAR,
-  nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE`;
+  nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE, devices DOUBLE,
+  project_id VARCHAR`;
 
 /**
  * Creates the ENUM types `span_source` (the given source names), `span_metric` (the measured
@@ -47,13 +48,15 @@ export const CANDIDATE_COLUMNS = `
 export async function createCollectors(
   db: Duck,
   sources: readonly string[],
-  options: { duplicateKeys?: boolean } = {},
+  options: { duplicateKeys?: boolean; operatorHolds?: boolean } = {},
 ): Promise<void> {
   // `duplicate_key` is in the type only when staging set rows apart: the parquet writer writes an
   // ENUM's whole dictionary, so `audit.parquet` of a run without duplicates stays byte for byte
   // what it was before the reason existed.
+  // Likewise `operator_hold`, only for a site with `ops_projects`.
   const reasons = Object.keys(REASONS).filter((r) =>
-    r !== "duplicate_key" || options.duplicateKeys
+    (r !== "duplicate_key" || options.duplicateKeys) &&
+    (r !== "operator_hold" || options.operatorHolds)
   );
   await db.run(`
     DROP TABLE IF EXISTS span_pieces; DROP TABLE IF EXISTS audit_pieces; DROP TABLE IF EXISTS input_rows;
@@ -64,7 +67,8 @@ export async function createCollectors(
   await db.run(`
     CREATE OR REPLACE TABLE span_pieces (
       source span_source, metric span_metric, row_id VARCHAR, entity_id VARCHAR, hostname VARCHAR,
-      s BIGINT, e BIGINT, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE);
+      s BIGINT, e BIGINT, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE, devices DOUBLE,
+      project_id VARCHAR);
     CREATE OR REPLACE TABLE audit_pieces (
       source span_source, row_id VARCHAR, reason span_reason, s BIGINT, e BIGINT, us BIGINT,
       hostname VARCHAR, detail VARCHAR);
@@ -195,6 +199,8 @@ const SPAN_COLUMNS = [
   "vcpus",
   "memory_mb",
   "disk_gb",
+  "devices",
+  "project_id",
 ] as const;
 
 /**

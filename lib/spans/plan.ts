@@ -74,7 +74,7 @@ export function tableHandle<K extends TableKind>(_kind: K, name: string): TableH
 export type LayerName = "total" | "reservable" | "committed" | "occupancy";
 
 /** Resource columns a plan fills on its pieces (the rest stay NULL: host attributes apply). */
-export type Resource = "nodes" | "vcpus" | "memory_mb" | "disk_gb";
+export type Resource = "nodes" | "vcpus" | "memory_mb" | "disk_gb" | "devices";
 
 /** The connection a plan's statements run on: the two chains run side by side. */
 export type Chain = "hosts" | "instances";

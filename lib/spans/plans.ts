@@ -17,6 +17,9 @@ import { ACTIVE_PLAN } from "./active.ts";
 import { MAINTENANCE_PLAN } from "./maintenance.ts";
 import { EVIDENCE_PLAN } from "./evidence.ts";
 import { POOL_PLAN } from "./pool.ts";
+import { DEVICES_PLAN, DEVICES_RESERVABLE_PLAN } from "./devices.ts";
+import { DEVICE_ALLOCATIONS_PLAN } from "./device_allocations.ts";
+import { CONTAINERS_PLAN, CONTAINERS_RUNNING_PLAN } from "./containers.ts";
 
 /**
  * The span sources of stage 02, in declaration order.
@@ -25,7 +28,7 @@ import { POOL_PLAN } from "./pool.ts";
  * ```ts
  * import { equal } from "node:assert/strict";
  * import { SPAN_PLANS } from "./plans.ts";
- * equal(SPAN_PLANS.length, 8);
+ * equal(SPAN_PLANS.length, 13);
  * ```
  */
 export const SPAN_PLANS: readonly SpanPlan[] = [
@@ -33,6 +36,11 @@ export const SPAN_PLANS: readonly SpanPlan[] = [
   ALLOCATIONS_PLAN,
   INSTANCES_PLAN,
   BLAZAR_HOSTS_PLAN,
+  DEVICES_PLAN,
+  DEVICES_RESERVABLE_PLAN,
+  DEVICE_ALLOCATIONS_PLAN,
+  CONTAINERS_PLAN,
+  CONTAINERS_RUNNING_PLAN,
   ACTIVE_PLAN,
   MAINTENANCE_PLAN,
   EVIDENCE_PLAN,
@@ -77,7 +85,8 @@ function withBuildOrder(layers: readonly LayerName[]): LayerName[] {
  * import { deepEqual } from "node:assert/strict";
  * import { orderSteps, SPAN_PLANS } from "./plans.ts";
  * const steps = orderSteps(SPAN_PLANS);
- * deepEqual(steps.filter((s) => s.level === 0).map((s) => s.plan), [0]); // Nova hosts first
+ * // Nova hosts and Edge devices first: they read nothing.
+ * deepEqual(steps.filter((s) => s.level === 0).map((s) => s.plan), [0, 4]);
  * ```
  */
 export function orderSteps(plans: readonly SpanPlan[]): PlanStep[] {

@@ -8,6 +8,7 @@
  * | before the coverage start, an on-demand instance runs on it | not reservable (Blazar's filter places instances without a reservation only on hosts outside the pool) |
  * | before the coverage start, no reservable span | unknown (`pool_unknown`) |
  * | from the coverage start on, no reservable span | not reservable (on-demand capacity) |
+ * | an Edge device (a `total` span with `devices` > 0) | never unknown: its reservable flag decides (devices.ts) |
  *
  * The coverage start is the site's `blazar_coverage_start`; unset, the earliest Blazar host
  * record; with no Blazar host records at all (no Blazar, or upstream Blazar's hard deletes left
@@ -45,7 +46,8 @@ async function poolUnknownSpans(ctx: SpanContext): Promise<bigint> {
   await db.run(`
     CREATE OR REPLACE TABLE pool_kids AS
     SELECT row_number() OVER () AS pid, hostname, s, least(e, ${cov}) AS e FROM ${HOST_WINDOWS.name}
-    WHERE s < ${cov}`);
+    WHERE s < ${cov} AND hostname NOT IN (
+      SELECT hostname FROM span_pieces WHERE metric = 'total' AND devices > 0 AND hostname IS NOT NULL)`);
   await db.run(
     `CREATE OR REPLACE TABLE pool_res AS SELECT hostname, s, e FROM span_pieces WHERE metric IN ('reservable', 'occupied_ondemand')`,
   );

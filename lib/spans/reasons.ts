@@ -31,6 +31,8 @@ export const REASONS = {
     "A value that cannot be read as what it stands for (a legacy maintenance row whose hours are not a finite number, or absurdly large such as 1e300): the row is set apart with 0 seconds and the value and column named in its detail.",
   committed_overlap:
     "Maintenance recorded while a Blazar allocation held the host: committed wins, the overlap is reported.",
+  operator_hold:
+    "An instance in a reservation of one of the site's ops_projects (an operator hold): the host counts as held by the operators (operator_hold), not as occupied by users; only at sites that list ops_projects.",
 } as const;
 
 /** One reason code. */

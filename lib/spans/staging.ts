@@ -34,6 +34,8 @@ export const HOSTNAME_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   "nova.instances": ["node", "host"],
   "nova.instance_actions_events": ["host"],
   "blazar.computehosts": ["hypervisor_hostname"],
+  "blazar.devices": ["name"],
+  "zun.container": ["host"],
 };
 
 /**

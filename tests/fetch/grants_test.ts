@@ -74,7 +74,7 @@ Deno.test({
       const statuses = Object.fromEntries(
         Object.entries(r.manifest!.tables).map(([k, t]) => [k, t.status]),
       );
-      equal(Object.values(statuses).filter((s) => s === "ok").length, 17);
+      equal(Object.values(statuses).filter((s) => s === "ok").length, 18);
       const [rows] = await root.query(
         `SELECT count(*) AS n FROM mysql.tables_priv WHERE User = ? AND Table_priv <> ''
            AND Table_priv <> 'Select'`,
@@ -126,7 +126,7 @@ Deno.test({
       }
       const r = await fetchSite(site, { progress: quietProgress().progress });
       deepEqual(r.failures, []);
-      equal(Object.values(r.manifest!.tables).filter((t) => t.status === "ok").length, 17);
+      equal(Object.values(r.manifest!.tables).filter((t) => t.status === "ok").length, 18);
     } finally {
       await dropPostgresDatabase(database);
       await admin.unsafe(`DROP OWNED BY "${role}"`).catch(() => {});

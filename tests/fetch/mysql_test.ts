@@ -63,14 +63,14 @@ Deno.test({
           LEDGER_TEST_PW: password,
         });
         equal(r.code, 0, r.stderr);
-        match(r.stdout, /fetch site=t as_of=\S+ tables_ok=17\/18 rows=\d+/);
+        match(r.stdout, /fetch site=t as_of=\S+ tables_ok=17\/25 rows=\d+/);
         match(r.stderr, /^fetch site=t table=nova\.instances status=ok rows=\d+ seconds=/m);
         // The demo loaded into MariaDB is a restored dump: as_of is its newest record (the demo's
         // as_of is 2026-06-01T00:00:00), not the server clock, with one warning line.
         match(r.stdout, /as_of=2026-05-31T\S+ .*as_of_source="newest record \(/);
         equal(r.stderr.split("\n").filter((l) => l.startsWith("warning: as_of is ")).length, 1);
         const manifest = await readManifest(join(dir, "in"), "2026-05-31");
-        equal(await assertSnapshotEqualsSource(join(dir, "in"), manifest, source), 17);
+        equal(await assertSnapshotEqualsSource(join(dir, "in"), manifest, source), 18);
         equal(manifest.tables["blazar.extra_capabilities"].status, "missing");
         match(manifest.as_of, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
         match(manifest.db_uris.nova, /:\*\*\*@/);
@@ -306,7 +306,7 @@ Deno.test({
     equal(dead.stderr.trim().split("\n").filter((l) => l.startsWith("error:")).length, 1);
     match(
       dead.stderr,
-      /^error: Cannot connect to "mysql:\/\/root@127\.0\.0\.1:1" for nova, nova_api, blazar, chameleon_usage: .*\(unreachable\)$/m,
+      /^error: Cannot connect to "mysql:\/\/root@127\.0\.0\.1:1" for nova, nova_api, blazar, chameleon_usage, zun: .*\(unreachable\)$/m,
     );
     deepEqual(dead.files, []);
 

@@ -39,7 +39,7 @@ Deno.test({
       equal(r.stderr.split("\n").filter((l) => /^warning: as_of is 2026-05-31T/.test(l)).length, 1);
       equal(
         await assertSnapshotEqualsSource(join(dir, "in"), manifest, join(siteDir, "source.duckdb")),
-        17,
+        18,
       );
       deepEqual(manifest.tables["nova.instances"].absent_columns, ["compute_id"]);
     } finally {

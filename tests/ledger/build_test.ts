@@ -117,7 +117,7 @@ Deno.test("buildLedger() sums whole numbers exactly in lanes, and fractions in D
     ["reservable", "bm", "2025-01-01 00:00:00", "2025-01-02 00:00:00", 1, 48],
   ]);
   equal(whole.sums.exact, true);
-  // Small bounds: every resource finds a partner (two lanes of two).
+  // Small bounds: every resource finds a partner (two lanes of two; no devices at a host site).
   equal(whole.sums.lanes.length, 2, whole.sums.lanes.join(" "));
   equal(await valueAt(db, "ondemand_capacity", "2025-01-01 12:00:00", "memory_mb"), 48 * 1024);
   equal(await valueAt(db, "ondemand_capacity", "2025-01-02 12:00:00", "vcpus"), 96);
@@ -189,10 +189,10 @@ Deno.test("the ledger of the demo site reproduces the ground-truth hours per sta
 /** Steps by hand: [metric, t, nodes] on node type "bm" (the other resources 0). */
 async function stackOf(db: Duck, rows: [string, number, number][]) {
   await db.run(
-    "CREATE OR REPLACE TABLE steps (metric VARCHAR, node_type VARCHAR, t BIGINT, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE)",
+    "CREATE OR REPLACE TABLE steps (metric VARCHAR, node_type VARCHAR, t BIGINT, nodes DOUBLE, vcpus DOUBLE, memory_mb DOUBLE, disk_gb DOUBLE, devices DOUBLE)",
   );
   for (const [metric, t, n] of rows) {
-    await db.run("INSERT INTO steps VALUES ($1, 'bm', $2, $3, 0, 0, 0)", [metric, t, n]);
+    await db.run("INSERT INTO steps VALUES ($1, 'bm', $2, $3, 0, 0, 0, 0)", [metric, t, n]);
   }
   return (await ledgerChecks(db, 100n)).stack;
 }

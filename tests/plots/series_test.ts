@@ -81,6 +81,8 @@ Deno.test("resourceLabel() names each resource's unit", () => {
     vcpus: "vCPUs",
     memory_mb: "MB of memory",
     disk_gb: "GB of disk",
+    vcpus_overcommit: "vCPUs (overcommitted)",
+    devices: "devices",
   });
   throws(() => resourceLabel("ram"), /Unknown resource "ram": expected one of "nodes", "vcpus"/);
   ok(SITE_FAMILIES.every((f) => f.dark !== f.light));

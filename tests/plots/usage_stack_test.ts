@@ -63,6 +63,7 @@ Deno.test("prepareUsageStack() sums node types per day exactly and fills missing
     active_ondemand: [0, 0, 0],
     available: [1.5, 2, 1.5],
     maintenance: [0, 0, 0.5],
+    operator_hold: [0, 0, 0],
     idle: [1.5, 0, 0],
     stopped_reservation: [0, 0, 0],
     active_reservation: [1, 2, 0],

@@ -24,6 +24,7 @@ export interface SpanRow {
   seconds: number;
   nodes: number;
   vcpus: number | null;
+  devices: number;
 }
 
 export interface AuditRow {
@@ -70,7 +71,7 @@ export async function runSpans(
         (epoch(coalesce("end", TIMESTAMP '${
       asOf.replace("T", " ")
     }')) - epoch(start))::DOUBLE AS seconds,
-        nodes, vcpus
+        nodes, vcpus, devices
       FROM spans ORDER BY source, metric, hypervisor_hostname, start`);
     const audit = await db.json<AuditRow>(`
       SELECT source, source_row_id, reason, strftime(start, '%Y-%m-%d %H:%M:%S') AS start,

@@ -508,7 +508,7 @@ Deno.test("the invariants catch a lossy transform: a dropped span, an invented r
   equal(rows.missing, 1);
   equal(inv.checks.find((c) => c.source === CN && c.check === "seconds")!.ok, false);
   await db.run(
-    "INSERT INTO span_pieces SELECT source, metric, '999', entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb FROM span_pieces WHERE source = 'blazar.computehosts' LIMIT 1",
+    "INSERT INTO span_pieces SELECT source, metric, '999', entity_id, hostname, s, e, nodes, vcpus, memory_mb, disk_gb, devices, project_id FROM span_pieces WHERE source = 'blazar.computehosts' LIMIT 1",
   );
   inv = await checkInvariants(db, r.asOfUs);
   equal(inv.checks.find((c) => c.source === CH && c.check === "rows")!.invented, 1);
