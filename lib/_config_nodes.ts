@@ -270,4 +270,5 @@ export const SITE_KEYS = [
   "connect_timeout",
   "statement_timeout",
   "ops_projects",
+  "memory_limit",
 ] as const;
