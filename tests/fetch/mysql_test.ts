@@ -63,7 +63,7 @@ Deno.test({
           LEDGER_TEST_PW: password,
         });
         equal(r.code, 0, r.stderr);
-        match(r.stdout, /fetch site=t as_of=\S+ tables_ok=17\/25 rows=\d+/);
+        match(r.stdout, /fetch site=t as_of=\S+ tables_ok=18\/26 rows=\d+/);
         match(r.stderr, /^fetch site=t table=nova\.instances status=ok rows=\d+ seconds=/m);
         // The demo loaded into MariaDB is a restored dump: as_of is its newest record (the demo's
         // as_of is 2026-06-01T00:00:00), not the server clock, with one warning line.
