@@ -139,7 +139,8 @@ export async function buildSteps(
   );
   const overcommit = columns.has("vcpus_overcommit") &&
     await db.value<boolean>("SELECT count(vcpus_overcommit) > 0 FROM spans");
-  // Devices only at a site with some (Edge): a host site's outputs carry no all-zero device series.
+  // Devices only at a site with some (Edge): a host site's outputs carry no all-zero device series,
+  // and spans written before the resource existed (no such column) hold none.
   const devices = columns.has("devices") &&
     await db.value<boolean>("SELECT coalesce(bool_or(devices <> 0), false) FROM spans");
   const values: string[] = RESOURCES.filter((r) =>
@@ -170,12 +171,6 @@ export async function buildSteps(
     ...found.map((f) => f.metric),
   ]);
   const nodeType = enumOf(found.map((f) => f.node_type));
-  // Spans written before a resource existed (`devices`) hold none of it: 0, not an error.
-  const have = new Set(
-    (await db.json<{ column_name: string }>("SELECT column_name FROM (DESCRIBE spans)"))
-      .map((c) => c.column_name),
-  );
-  const resourceColumns = values.map((v) => have.has(v) ? v : `0::DOUBLE AS ${v}`);
   // Views down to the steps (span values, deltas, combined deltas): the steps are one statement
   // from spans.parquet, with no table in between (intervalsToDeltas reads the spans twice, for
   // starts and ends).
@@ -184,7 +179,7 @@ export async function buildSteps(
     SELECT CAST(metric AS ${metricType}) AS metric, CAST(node_type AS ${nodeType}) AS node_type,
       epoch_us(start) AS s,
       CASE WHEN "end" IS NULL THEN NULL ELSE least(epoch_us("end"), ${asOf}) END AS e,
-      ${nodes}, ${resourceColumns.filter((v) => v !== "nodes").join(", ")}
+      ${nodes}, ${values.filter((v) => v !== "nodes").join(", ")}
     FROM spans WHERE epoch_us(start) < ${asOf}`);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE metric_terms (out ${metricType}, series ${metricType}, k DOUBLE)`,
