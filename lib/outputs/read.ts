@@ -19,6 +19,7 @@ import type { AuditSummaryRow } from "../spans/summary.ts";
 import { auditSummary } from "../spans/summary.ts";
 import type { RankingRow as LegacyRankingRow } from "../legacy/build.ts";
 import type { LegacyComparisonRow, SpanRow, UsageRow } from "./rows.ts";
+import { num, toUsage, usageWhere, Where, withDb } from "./_read_sql.ts";
 
 /** Filters of the usage readers; every field is optional. */
 export interface UsageFilter {
@@ -55,57 +56,6 @@ export interface HoursRow {
 
 const TS = (col: string) => `strftime("${col}", '%Y-%m-%d %H:%M:%S')`;
 const DAY = (col: string) => `strftime("${col}", '%Y-%m-%d')`;
-
-/** WHERE clauses and their bound parameters. */
-class Where {
-  readonly parts: string[] = ["true"];
-  readonly params: (string | number)[] = [];
-  add(sql: (p: (v: string | number) => string) => string): this {
-    this.parts.push(sql((v) => {
-      this.params.push(v);
-      return `$${this.params.length}`;
-    }));
-    return this;
-  }
-  eq(col: string, v: string | number | undefined | null): this {
-    return v === undefined || v === null ? this : this.add((p) => `"${col}" = ${p(v)}`);
-  }
-  in(col: string, vs: readonly string[] | undefined): this {
-    if (vs === undefined) return this;
-    if (vs.length === 0) return this.add(() => "false");
-    return this.add((p) => `"${col}" IN (${vs.map(p).join(", ")})`);
-  }
-  toString(): string {
-    return this.parts.join(" AND ");
-  }
-}
-
-async function withDb<T>(db: Duck | undefined, f: (db: Duck) => Promise<T>): Promise<T> {
-  if (db) return await f(db);
-  using own = await Duck.open();
-  return await f(own);
-}
-
-function usageWhere(f: UsageFilter): Where {
-  return new Where()
-    .eq("resource", f.resource)
-    .eq("node_type", f.nodeType)
-    .eq("site", f.site)
-    .eq("collector_type", f.collector === undefined ? "current" : f.collector)
-    .in("metric", f.metrics);
-}
-
-function toUsage(r: Record<string, unknown>): UsageRow {
-  return {
-    site: String(r.site),
-    collector_type: String(r.collector_type),
-    metric: String(r.metric),
-    resource: String(r.resource),
-    node_type: String(r.node_type),
-    timestamp: String(r.timestamp),
-    value: Number(r.value),
-  };
-}
 
 /**
  * Reads daily means from `usage_daily.parquet` (or any file of that shape), ordered by metric,
@@ -292,8 +242,6 @@ export interface LegacyFilter {
   end?: string;
   db?: Duck;
 }
-
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /**
  * Reads `legacy_comparison.parquet`, ordered by date, metric and node type.

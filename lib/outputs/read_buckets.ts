@@ -18,6 +18,7 @@
 import { sqlLiteral } from "../sql.ts";
 import { Duck } from "../db/duckdb.ts";
 import { ALL_NODE_TYPES, type UsageFilter } from "./read.ts";
+import { num, toUsage, usageWhere, withDb } from "./_read_sql.ts";
 import type { LegacyComparisonRow, UsageRow } from "./rows.ts";
 
 /** Buckets of {@linkcode readUsageBuckets}: UTC days, ISO weeks (from Monday) or months. */
@@ -33,16 +34,6 @@ const BUCKET_LENGTH: Record<UsageBucket, string> = {
   week: "INTERVAL 7 DAY",
   month: "INTERVAL 1 MONTH",
 };
-
-async function withDb<T>(db: Duck | undefined, f: (db: Duck) => Promise<T>): Promise<T> {
-  if (db) return await f(db);
-  using own = await Duck.open();
-  return await f(own);
-}
-
-function quoted(values: readonly string[]): string {
-  return values.length === 0 ? "NULL" : values.map(sqlLiteral).join(", ");
-}
 
 /**
  * Time-weighted means per bucket from `usage_daily.parquet`: for each metric and node type (or
@@ -86,15 +77,7 @@ export async function readUsageBuckets(
   if (!Object.hasOwn(BUCKET_START, bucket)) {
     throw new Error(`Unknown bucket "${bucket}": expected "day", "week" or "month"`);
   }
-  const where = [
-    filter.resource === undefined ? "true" : `resource = ${sqlLiteral(filter.resource)}`,
-    filter.nodeType === undefined ? "true" : `node_type = ${sqlLiteral(filter.nodeType)}`,
-    filter.site === undefined ? "true" : `site = ${sqlLiteral(filter.site)}`,
-    filter.collector === null
-      ? "true"
-      : `collector_type = ${sqlLiteral(filter.collector ?? "current")}`,
-    filter.metrics === undefined ? "true" : `metric IN (${quoted(filter.metrics)})`,
-  ].join(" AND ");
+  const where = usageWhere(filter);
   // Daily rows (summed over node types in node type order), then one mean per bucket: the days
   // of a bucket added in day order, divided by its days inside [first, last]. Fixed orders, so
   // the means do not depend on the file's row order or DuckDB's threads.
@@ -121,16 +104,7 @@ export async function readUsageBuckets(
     ORDER BY site, collector_type, metric, resource, node_type, b`;
   return await withDb(
     filter.db,
-    async (db) =>
-      (await db.json<Record<string, unknown>>(sql)).map((r) => ({
-        site: String(r.site),
-        collector_type: String(r.collector_type),
-        metric: String(r.metric),
-        resource: String(r.resource),
-        node_type: String(r.node_type),
-        timestamp: String(r.timestamp),
-        value: Number(r.value),
-      })),
+    async (db) => (await db.json<Record<string, unknown>>(sql, where.params)).map(toUsage),
   );
 }
 
@@ -164,7 +138,6 @@ export async function readLegacyDailySums(
   path: string,
   options: { db?: Duck } = {},
 ): Promise<LegacyComparisonRow[]> {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return await withDb(options.db, async (db) =>
     (await db.json<Record<string, unknown>>(
       `SELECT strftime("date", '%Y-%m-%d') AS date, metric,
