@@ -37,6 +37,7 @@
  */
 import { sqlLiteral } from "../sql.ts";
 import { createCandidates, rowsOfCandidates } from "./pieces.ts";
+import { ALLOCATION_WINDOW, allocationJoins, allocationVerdict } from "./allocation_window.ts";
 import type { RecordsPlan } from "./plan.ts";
 import type { SpanContext } from "./context.ts";
 
@@ -149,17 +150,18 @@ export const ALLOCATIONS_PLAN: RecordsPlan = {
         ops.map((p) => sqlLiteral(p)).join(", ")
       }) THEN 'operator_hold' ELSE 'committed' END`;
     await slotSizes(ctx);
+    const verdict = allocationVerdict({
+      idColumn: "compute_host_id",
+      foundColumn: "host_id",
+      label: "Blazar host",
+    });
     await ctx.db.run(`
       INSERT INTO ${c.name} BY NAME
       WITH j AS (
         SELECT a.id, a.compute_host_id, a.reservation_id, z.vcpus, z.memory_mb, z.disk_gb,
           r.id AS res_id, l.id AS lease_id, l.project_id, h.id AS host_id, h.hypervisor_hostname AS hostname,
-          greatest(l.start_date, l.created_at) AS start_at,
-          least(l.end_date, l.deleted_at, r.deleted_at, a.deleted_at) AS end_at,
-          least(l.deleted_at, r.deleted_at, a.deleted_at) AS deleted_at
-        FROM stg_blazar_computehost_allocations a
-        LEFT JOIN stg_blazar_reservations r ON r.id = a.reservation_id
-        LEFT JOIN stg_blazar_leases l ON l.id = r.lease_id
+          ${ALLOCATION_WINDOW}
+        ${allocationJoins("stg_blazar_computehost_allocations")}
         LEFT JOIN stg_blazar_computehosts h ON h.id = a.compute_host_id
         LEFT JOIN slot_sizes z ON z.reservation_id = a.reservation_id
       )
@@ -167,18 +169,7 @@ export const ALLOCATIONS_PLAN: RecordsPlan = {
       SELECT row_number() OVER () AS pid, ${sqlLiteral(ALLOCATIONS)} AS source,
         ${metric} AS metric, id AS row_id, reservation_id AS entity_id, hostname,
         hostname AS parent_key, epoch_us(start_at) AS s, epoch_us(end_at) AS e,
-        CASE
-          WHEN res_id IS NULL THEN 'orphan'
-          WHEN lease_id IS NULL THEN 'orphan'
-          WHEN compute_host_id IS NULL THEN 'missing_host'
-          WHEN host_id IS NULL THEN 'orphan'
-          WHEN deleted_at <= start_at THEN 'deleted_before_start'
-        END AS reject,
-        CASE
-          WHEN res_id IS NULL THEN 'reservation ' || coalesce(reservation_id, 'NULL') || ' not found'
-          WHEN lease_id IS NULL THEN 'lease of reservation ' || reservation_id || ' not found'
-          WHEN compute_host_id IS NOT NULL AND host_id IS NULL THEN 'Blazar host ' || compute_host_id || ' not found'
-        END AS detail,
+        ${verdict},
         1 AS nodes, vcpus, memory_mb, disk_gb, project_id
       FROM j`);
     const notes = await slotNotes(ctx);

@@ -3,7 +3,7 @@
  *
  * Each `blazar.device_allocations` row joins its reservation (a `reservations` row whose
  * `resource_type` is `device`), the reservation's lease and the device record naming the device.
- * The effective interval is that of host allocations (allocations.ts): from
+ * The effective interval is that of host allocations (allocation_window.ts): from
  * `max(lease.start_date, lease.created_at)` to the earliest of `lease.end_date` and the deletions
  * of lease, reservation and allocation; clamped to the device's life (its `total` windows), so a
  * lease that outlives its device is `clipped` there. Not clamped to `reservable`: only the
@@ -27,6 +27,7 @@
  */
 import { sqlLiteral } from "../sql.ts";
 import { createCandidates, rowsOfCandidates } from "./pieces.ts";
+import { ALLOCATION_WINDOW, allocationJoins, allocationVerdict } from "./allocation_window.ts";
 import type { RecordsPlan } from "./plan.ts";
 import { DEVICES } from "./devices.ts";
 
@@ -54,34 +55,24 @@ export const DEVICE_ALLOCATIONS_PLAN: RecordsPlan = {
   parent: { layer: "total", orphanDetail: "the device's windows" },
   async stage(ctx) {
     const c = await createCandidates(ctx.db, "cand_device_allocations");
+    const verdict = allocationVerdict({
+      idColumn: "device_id",
+      foundColumn: "dev_id",
+      label: "device",
+    });
     await ctx.db.run(`
       INSERT INTO ${c.name} BY NAME
       WITH j AS (
         SELECT a.id, a.device_id, a.reservation_id,
           r.id AS res_id, l.id AS lease_id, d.id AS dev_id, d.name AS hostname,
-          greatest(l.start_date, l.created_at) AS start_at,
-          least(l.end_date, l.deleted_at, r.deleted_at, a.deleted_at) AS end_at,
-          least(l.deleted_at, r.deleted_at, a.deleted_at) AS deleted_at
-        FROM stg_blazar_device_allocations a
-        LEFT JOIN stg_blazar_reservations r ON r.id = a.reservation_id
-        LEFT JOIN stg_blazar_leases l ON l.id = r.lease_id
+          ${ALLOCATION_WINDOW}
+        ${allocationJoins("stg_blazar_device_allocations")}
         LEFT JOIN stg_blazar_devices d ON d.id = a.device_id
       )
       SELECT row_number() OVER () AS pid, ${sqlLiteral(DEVICE_ALLOCATIONS)} AS source,
         'committed' AS metric, id AS row_id, reservation_id AS entity_id, hostname,
         hostname AS parent_key, epoch_us(start_at) AS s, epoch_us(end_at) AS e,
-        CASE
-          WHEN res_id IS NULL THEN 'orphan'
-          WHEN lease_id IS NULL THEN 'orphan'
-          WHEN device_id IS NULL THEN 'missing_host'
-          WHEN dev_id IS NULL THEN 'orphan'
-          WHEN deleted_at <= start_at THEN 'deleted_before_start'
-        END AS reject,
-        CASE
-          WHEN res_id IS NULL THEN 'reservation ' || coalesce(reservation_id, 'NULL') || ' not found'
-          WHEN lease_id IS NULL THEN 'lease of reservation ' || reservation_id || ' not found'
-          WHEN device_id IS NOT NULL AND dev_id IS NULL THEN 'device ' || device_id || ' not found'
-        END AS detail,
+        ${verdict},
         0 AS nodes, 1 AS devices
       FROM j`);
     return { candidates: c, rows: await rowsOfCandidates(ctx.db, c, "rows_device_allocations") };
