@@ -8,6 +8,32 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb
 import { dirname } from "node:path";
 import { sqlLiteral } from "../sql.ts";
 
+/**
+ * Whether statement times are traced: `LEDGER_SQL_TRACE=1` prints one line per statement to
+ * stderr (`sql <ms> <its first 160 characters>`), which is how the stages' profiles in
+ * docs/decisions/0008-stage-performance.md are taken. Off without the variable, or without the
+ * permission to read it.
+ */
+const TRACE = (() => {
+  try {
+    return Deno.env.get("LEDGER_SQL_TRACE") === "1";
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs `f`, printing its time and the statement's head when tracing. */
+async function traced<T>(sql: string, f: () => Promise<T>): Promise<T> {
+  if (!TRACE) return await f();
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    const head = sql.replace(/\s+/g, " ").trim().slice(0, 160);
+    console.error(`sql ${(performance.now() - t0).toFixed(0).padStart(7)} ${head}`);
+  }
+}
+
 /** Bound parameters: positional (`$1`) or named (`$name`). */
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
@@ -73,24 +99,24 @@ export class Duck implements Disposable {
 
   /** Runs statements; nothing is returned. */
   async run(sql: string, params?: Params): Promise<void> {
-    await this.conn.run(sql, params);
+    await traced(sql, () => this.conn.run(sql, params));
   }
 
   /** Rows as JS objects (BIGINT as bigint, TIMESTAMP and DATE as Date). */
   async rows<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
+    const reader = await traced(sql, () => this.conn.runAndReadAll(sql, params));
     return reader.getRowObjectsJS() as T[];
   }
 
   /** Rows as JSON-safe objects (BIGINT and DECIMAL as strings, TIMESTAMP as text). */
   async json<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
+    const reader = await traced(sql, () => this.conn.runAndReadAll(sql, params));
     return reader.getRowObjectsJson() as T[];
   }
 
   /** The first column of the first row, as JS (undefined when there is no row). */
   async value<T = unknown>(sql: string, params?: Params): Promise<T> {
-    const reader = await this.conn.runAndReadAll(sql, params);
+    const reader = await traced(sql, () => this.conn.runAndReadAll(sql, params));
     const rows = reader.getRowsJS();
     return (rows[0]?.[0] ?? undefined) as T;
   }

@@ -273,6 +273,9 @@ export async function buildLedger(
     from: startUs,
     to: endUs,
     output: "daily_m",
+    // A row for every day of the window for every series that has one anywhere (docs/design.md
+    // §12: a missing row never stands for zero), filled while wide: a quarter of the rows.
+    fill: true,
   });
   // Every metric as its combination of measured ones, then long over resources. Combined while
   // wide (one row per metric, node type and day, four sums) and unpivoted after: a quarter of
@@ -287,7 +290,6 @@ export async function buildLedger(
       GROUP BY ALL
     ) ON ${values.join(", ")} INTO NAME resource VALUE integral)`);
   await db.run("DROP TABLE daily_m; DROP VIEW measured_steps");
-  await zeroFillDays(db, startUs, endUs);
   // A view, like usage_t: written once by writeLedgerOutputs, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_daily_t AS
@@ -337,14 +339,15 @@ export async function buildLedger(
     db,
     nodeUnits === 1 ? sums.rounded : [...new Set([...sums.rounded, "nodes"])],
   );
+  // A view, like usage_t: written once by writeLedgerOutputs, never copied.
   await db.run(`
-    CREATE OR REPLACE TABLE project_hours_t AS
+    CREATE OR REPLACE VIEW project_hours_t AS
     SELECT ${
-    sqlLiteral(site)
+    enumConstant(site)
   } AS site, project_id, metric, resource, node_type, period, period_start,
       (integral / 3600)::DOUBLE AS hours
     FROM project_integrals`);
-  await db.run("DROP TABLE site_integrals; DROP TABLE project_integrals");
+  await db.run("DROP TABLE site_integrals");
   // The step functions in the long shape of docs/design.md §2, as a view: written once, never copied.
   await db.run(`
     CREATE OR REPLACE VIEW usage_t AS
@@ -357,43 +360,6 @@ export async function buildLedger(
     window: { start: isoOfUs(startUs), end: isoOfUs(endUs) },
     projects,
   };
-}
-
-/**
- * Zero-fills the table `daily_r` (`metric, node_type, bucket_start, seconds, resource, integral`):
- * a row for every day of `[fromUs, toUs)` (the first and last may be partial) for every series
- * that has a row anywhere in it, integral 0 where it had none (docs/design.md §12: a missing row never
- * stands for zero).
- *
- * @example
- * ```ts
- * import { deepEqual } from "node:assert/strict";
- * import { Duck } from "../db/duckdb.ts";
- * import { zeroFillDays } from "./build.ts";
- * using db = await Duck.open();
- * await db.run(`CREATE TABLE daily_r AS SELECT 'total' AS metric, 'a' AS node_type,
- *   TIMESTAMP '1970-01-02' AS bucket_start, 86400.0::DOUBLE AS seconds, 'nodes' AS resource, 86400.0::DOUBLE AS integral`);
- * await zeroFillDays(db, 0n, 3n * 86_400_000_000n);
- * deepEqual(await db.json("SELECT strftime(bucket_start, '%d') AS d, integral FROM daily_r ORDER BY 1"),
- *   [{ d: "01", integral: 0 }, { d: "02", integral: 86400 }, { d: "03", integral: 0 }]);
- * ```
- */
-export async function zeroFillDays(db: Duck, fromUs: bigint, toUs: bigint): Promise<void> {
-  const F = `${fromUs}::BIGINT`, T = `${toUs}::BIGINT`, D = `86400000000::BIGINT`;
-  await db.run(`
-    CREATE OR REPLACE TEMP TABLE daily_days AS
-    SELECT make_timestamp(greatest(d, ${F})) AS bucket_start,
-      ((least(d + ${D}, ${T}) - greatest(d, ${F})) / 1e6)::DOUBLE AS seconds
-    FROM range((${F} // ${D}) * ${D}, ${T}, ${D}) t(d)`);
-  await db.run(`
-    CREATE OR REPLACE TABLE daily_z AS
-    WITH series AS (SELECT DISTINCT metric, node_type, resource FROM daily_r)
-    SELECT s.metric, s.node_type, d.bucket_start, d.seconds, s.resource,
-      coalesce(r.integral, 0)::DOUBLE AS integral
-    FROM series s CROSS JOIN daily_days d
-    LEFT JOIN daily_r r ON r.metric = s.metric AND r.node_type = s.node_type
-      AND r.resource = s.resource AND r.bucket_start = d.bucket_start`);
-  await db.run("DROP TABLE daily_r; DROP TABLE daily_days; ALTER TABLE daily_z RENAME TO daily_r");
 }
 
 /**

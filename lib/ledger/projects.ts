@@ -18,7 +18,7 @@
  * @module
  */
 import type { Duck } from "../db/duckdb.ts";
-import { sqlBigint } from "../db/duckdb.ts";
+import { enumType, sqlBigint } from "../db/duckdb.ts";
 import { sqlLiteral } from "../sql.ts";
 import { PROJECT_METRICS, RESOURCES } from "../metrics.ts";
 
@@ -95,15 +95,31 @@ export async function buildProjectIntegrals(
     SELECT project_id, metric, node_type, CAST(m AS DATE) AS period_start,
       ${r.map((v) => `sum(secs * coalesce(${v}, 0))::DOUBLE AS ${v}`).join(", ")}
     FROM piece GROUP BY ALL`);
+  // The keys of the result as ENUMs (enumType(): sorted as their text), so that writing the file
+  // in key order sorts small integers, not strings (tacc: 1.3M rows sorted in 0.2 s, not 1.9 s);
+  // years are summed from the months while wide (a quarter of the rows), then unpivoted.
+  const [keys] = await db.json<{ projects: string[]; node_types: string[] }>(
+    "SELECT list(DISTINCT project_id) AS projects, list(DISTINCT node_type) AS node_types FROM project_month_integrals",
+  );
+  const projectType = enumType(keys.projects ?? []);
+  const nodeType = enumType(keys.node_types ?? []);
   await db.run(`
     CREATE OR REPLACE TABLE project_integrals AS
-    WITH long AS (
-      UNPIVOT project_month_integrals ON ${r.join(", ")} INTO NAME resource VALUE integral
+    WITH m AS (
+      SELECT CAST(project_id AS ${projectType}) AS project_id,
+        CAST(metric AS ${enumType(PROJECT_METRICS)}) AS metric,
+        CAST(node_type AS ${nodeType}) AS node_type, period_start, ${r.join(", ")}
+      FROM project_month_integrals
+    ), wide AS (
+      SELECT project_id, metric, node_type, 'month' AS period, period_start, ${r.join(", ")} FROM m
+      UNION ALL
+      SELECT project_id, metric, node_type, 'year', CAST(date_trunc('year', period_start) AS DATE),
+        ${r.map((v) => `sum(${v}) AS ${v}`).join(", ")}
+      FROM m GROUP BY ALL
     )
-    SELECT project_id, metric, resource, node_type, 'month' AS period, period_start, integral FROM long
-    UNION ALL
-    SELECT project_id, metric, resource, node_type, 'year', CAST(date_trunc('year', period_start) AS DATE),
-      sum(integral) FROM long GROUP BY ALL`);
+    SELECT project_id, metric, CAST(resource AS ${enumType(r)}) AS resource, node_type,
+      CAST(period AS ${enumType(["month", "year"])}) AS period, period_start, integral
+    FROM (UNPIVOT wide ON ${r.join(", ")} INTO NAME resource VALUE integral)`);
   await db.run("DROP TABLE project_month_integrals");
 }
 
@@ -140,7 +156,8 @@ export async function projectSumsCheck(
   const roundedList = rounded.length === 0 ? "NULL" : rounded.map((r) => sqlLiteral(r)).join(", ");
   const [row] = await db.json<{ keys: number; bad: number; max_diff: number | null }>(`
     WITH p AS (
-      SELECT metric, resource, node_type, period, period_start, sum(integral) AS integral
+      SELECT metric::VARCHAR AS metric, resource::VARCHAR AS resource, node_type::VARCHAR AS node_type,
+        period::VARCHAR AS period, period_start, sum(integral) AS integral
       FROM project_integrals GROUP BY ALL
     ), s AS (
       SELECT metric::VARCHAR AS metric, resource::VARCHAR AS resource, node_type::VARCHAR AS node_type,

@@ -58,6 +58,11 @@ export async function resampleSteps(
     from: bigint;
     to: bigint;
     output: string;
+    /**
+     * Give every group that has a row a row for every bucket of `[from, to)`, its integrals 0 where
+     * it had none (before its first step). @default {false}
+     */
+    fill?: boolean;
   },
 ): Promise<void> {
   const { from, to, bucket } = options;
@@ -103,11 +108,30 @@ export async function resampleSteps(
         ${vals.map((c) => `sum(${c.i}) AS ${c.i}`).join(", ")}
       FROM atoms GROUP BY ALL
     )
+    ${
+    options.fill
+      ? `, every AS (
+      SELECT DISTINCT ${bucketOf} AS bucket_start, ${nextOf} AS bucket_end
+      FROM range(${F} // ${A}, (${T} - 1) // ${A} + 1) a(atom)
+    ), filled AS (
+      SELECT ${g.map((x) => `k.${x}`).join(", ")}${
+        g.length > 0 ? ", " : ""
+      }d.bucket_start, d.bucket_end,
+        ${vals.map((c) => `coalesce(b.${c.i}, 0) AS ${c.i}`).join(", ")}
+      FROM (SELECT DISTINCT ${
+        g.length > 0 ? g.join(", ") : "1 AS one"
+      } FROM buckets) k CROSS JOIN every d
+      LEFT JOIN buckets b ON b.bucket_start = d.bucket_start${
+        g.map((x) => ` AND b.${x} IS NOT DISTINCT FROM k.${x}`).join("")
+      }
+    )`
+      : ""
+  }
     SELECT ${gc} bucket_start, ((bucket_end - epoch_us(bucket_start)) / 1e6)::DOUBLE AS seconds,
       ${
     vals.map((c) =>
       `${c.i}::DOUBLE AS ${c.i}, (${c.i} / ((bucket_end - epoch_us(bucket_start)) / 1e6))::DOUBLE AS ${c.m}`
     ).join(", ")
   }
-    FROM buckets`);
+    FROM ${options.fill ? "filled" : "buckets"}`);
 }

@@ -146,3 +146,48 @@ Deno.test("resampleSteps() sums days into weeks, months and years exactly", asyn
   equal(year.seconds, 366 * 86400);
   ok(Math.abs(year.mean_v - 446 / 366) < 1e-12);
 });
+
+Deno.test("resampleSteps() with fill gives every group every bucket, 0 before its first step", async () => {
+  using db = await Duck.open();
+  // Group a starts at noon of day 1; b holds 3 from before the window; c starts after it ends.
+  await db.run(`CREATE TABLE st AS SELECT * FROM (VALUES
+    ('a', ${D + 12n * H}, 2.0), ('b', ${-H}, 3.0), ('c', ${5n * D}, 1.0)) t(g, t, v)`);
+  for (const [bucket, n] of [["day", 3], ["week", 1]] as const) {
+    await resampleSteps(db, {
+      steps: "st",
+      groups: ["g"],
+      values: ["v"],
+      bucket,
+      from: 0n,
+      to: 3n * D,
+      output: "r",
+      fill: true,
+    });
+    const rows = await db.json<{ g: string; n: number; sum: number; seconds: number }>(
+      "SELECT g, count(*)::INTEGER AS n, sum(integral_v) AS sum, sum(seconds) AS seconds FROM r GROUP BY g ORDER BY g",
+    );
+    deepEqual(rows, [
+      { g: "a", n, sum: 2 * 36 * 3600, seconds: 3 * 86400 },
+      { g: "b", n, sum: 3 * 72 * 3600, seconds: 3 * 86400 },
+    ]);
+  }
+  // Day 0 of group a: a row with integral and mean 0, not a missing row; without fill, none.
+  for (const fill of [true, false]) {
+    await resampleSteps(db, {
+      steps: "st",
+      groups: ["g"],
+      values: ["v"],
+      bucket: "day",
+      from: 0n,
+      to: 3n * D,
+      output: "r",
+      fill,
+    });
+    deepEqual(
+      await db.json(
+        "SELECT integral_v, mean_v FROM r WHERE g = 'a' AND bucket_start = make_timestamp(0)",
+      ),
+      fill ? [{ integral_v: 0, mean_v: 0 }] : [],
+    );
+  }
+});
