@@ -20,10 +20,10 @@ export async function demoSnapshot(
   const snapDir = join(dir, "snapshot");
   const source = join(dir, "source.duckdb");
   const manifest = join(snapDir, "manifest.2026-06-01.json");
-  if (
-    !(await exists(manifest)) ||
-    (await Deno.stat(source)).mtime!.getTime() > (await Deno.stat(manifest)).mtime!.getTime()
-  ) {
+  const fresh = async () =>
+    await exists(manifest) &&
+    (await Deno.stat(source)).mtime!.getTime() <= (await Deno.stat(manifest)).mtime!.getTime();
+  if (!(await fresh())) {
     // Fetch beside, then rename: parallel test processes never see half a snapshot.
     const tmp = `${snapDir}.${crypto.randomUUID()}.tmp`;
     const config = parseSitesConfig(
@@ -35,7 +35,7 @@ export async function demoSnapshot(
       progress: new Progress("t", "quiet", { write: () => {} }),
     });
     if (result.failures.length > 0) throw new Error(result.failures[0]);
-    await renameIntoPlace(tmp, snapDir);
+    await renameIntoPlace(tmp, snapDir, fresh);
   }
   return { snapshot: await loadSnapshot(snapDir), dir };
 }

@@ -36,10 +36,26 @@ export function hasCommand(name: string): Promise<boolean> {
 }
 
 /**
- * Moves a folder built beside its place (`tmp`) into `dir`, replacing what was there; when
- * another test process won the race, drops `tmp`. Parallel test processes never see half a folder.
+ * Moves a folder built beside its place (`tmp`) into `dir`. When `dir` is there already and
+ * `fresh()` says another test process made it up to date meanwhile, `tmp` is dropped and `dir`
+ * left alone (a reader of it never loses its files); else `dir` is replaced. Parallel test
+ * processes never see half a folder.
  */
-export async function renameIntoPlace(tmp: string, dir: string): Promise<void> {
+export async function renameIntoPlace(
+  tmp: string,
+  dir: string,
+  fresh: () => Promise<boolean> = () => Promise.resolve(false),
+): Promise<void> {
+  try {
+    await Deno.rename(tmp, dir); // fails while dir holds files
+    return;
+  } catch {
+    // dir is there
+  }
+  if (await fresh().catch(() => false)) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    return;
+  }
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   try {
     await Deno.rename(tmp, dir);
@@ -79,13 +95,13 @@ export function demoSite(
     p = (async () => {
       const dir = join("var", "test-sites", key);
       const stamp = join(dir, "ground_truth.json");
-      if (
-        !(await exists(stamp)) || (await newestSource()) > (await Deno.stat(stamp)).mtime!.getTime()
-      ) {
+      const fresh = async () =>
+        await exists(stamp) && (await newestSource()) <= (await Deno.stat(stamp)).mtime!.getTime();
+      if (!(await fresh())) {
         // Generate beside, then rename: parallel test processes never see half a site.
         const tmp = `${dir}.${crypto.randomUUID()}.tmp`;
         await generateDemoSite(tmp, { profile, blazarEra: era });
-        await renameIntoPlace(tmp, dir);
+        await renameIntoPlace(tmp, dir, fresh);
       }
       return { dir, truth: JSON.parse(await Deno.readTextFile(stamp)) as GroundTruth };
     })();

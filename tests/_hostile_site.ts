@@ -53,10 +53,11 @@ export function hostileSite(): Promise<HostileSite> {
     const { dir: small } = await demoSite("small");
     const dir = resolve("var", "test-sites", "hostile");
     const configPath = join(dir, "sites.yaml");
-    const fresh = await exists(join(dir, "output", "report.html")) &&
+    const fresh = async () =>
+      await exists(join(dir, "output", "report.html")) &&
       (await Deno.stat(join(dir, "output", "report.html"))).mtime!.getTime() >
         (await Deno.stat(join(small, "ground_truth.json"))).mtime!.getTime();
-    if (!fresh) {
+    if (!(await fresh())) {
       // Build beside, then rename: parallel test processes never see half a site.
       const tmp = `${dir}.${crypto.randomUUID()}.tmp`;
       await Deno.mkdir(tmp, { recursive: true });
@@ -70,7 +71,7 @@ export function hostileSite(): Promise<HostileSite> {
       await runPipeline(site);
       await writeSiteReport(site);
       await Deno.writeTextFile(join(tmp, "sites.yaml"), configText(dir));
-      await renameIntoPlace(tmp, dir);
+      await renameIntoPlace(tmp, dir, fresh);
     }
     const config = parseSitesConfig(await Deno.readTextFile(configPath), { file: configPath });
     return { dir, configPath, config, site: config.sites.get("hostile")! };
