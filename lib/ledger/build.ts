@@ -116,7 +116,8 @@ function inNodes(expr: string, nodeUnits: number): string {
 
 /**
  * The sweepline of stage 03: from the table (or view) `spans`, the table `steps` (`metric,
- * node_type, t` in microseconds, one column per resource): each span adds its resources at its
+ * node_type, t` in microseconds, one column per resource, and `t_next`, the series' next instant,
+ * NULL on its last step): each span adds its resources at its
  * start and removes them at its end (clipped to as_of), derived metrics are the linear
  * combinations of the measured deltas, and a running sum per metric and node type gives the step
  * functions. Also leaves the table `metric_terms` (the derived metrics' coefficients), which the
@@ -199,6 +200,9 @@ export async function buildSteps(
     values,
     coefficients: "metric_terms",
     output: "steps",
+    // Each step's end, from the running sums' window: the resampling and the negative-value
+    // diagnostics read it instead of sorting the steps again (tacc: 1.8M steps).
+    next: "t_next",
   });
   await db.run("DROP VIEW span_values");
   return { lanes, resources: values, nodeUnits };
@@ -273,6 +277,7 @@ export async function buildLedger(
     from: startUs,
     to: endUs,
     output: "daily_m",
+    next: "t_next",
     // A row for every day of the window for every series that has one anywhere (docs/design.md
     // §12: a missing row never stands for zero), filled while wide: a quarter of the rows.
     fill: true,
@@ -424,7 +429,7 @@ export async function ledgerChecks(
   // negative value are unpivoted (not every step, four times).
   const negatives = await db.json<NegativeSeries>(`
     WITH d AS (
-      SELECT *, coalesce(lead(t) OVER (PARTITION BY metric, node_type ORDER BY t), ${asOfUs}::BIGINT) - t AS dur
+      SELECT *, coalesce(t_next, ${asOfUs}::BIGINT) - t AS dur
       FROM steps
     ), s AS (
       UNPIVOT (SELECT CAST(metric AS VARCHAR) AS metric, CAST(node_type AS VARCHAR) AS node_type,

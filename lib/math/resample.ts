@@ -63,6 +63,11 @@ export async function resampleSteps(
      * it had none (before its first step). @default {false}
      */
     fill?: boolean;
+    /**
+     * A column of `steps` holding each step's next instant in its group (NULL on the last), as
+     * `deltasToSteps` writes it with `next`: read instead of a window over the steps.
+     */
+    next?: string;
   },
 ): Promise<void> {
   const { from, to, bucket } = options;
@@ -79,6 +84,7 @@ export async function resampleSteps(
     m: id(`mean_${v}`),
   }));
   const F = `${from}::BIGINT`, T = `${to}::BIGINT`, A = `${atom}::BIGINT`;
+  const nextT = options.next ? id(options.next) : `lead(t) OVER (${part} ORDER BY t)`;
   // The bucket holding an atom, as a timestamp (clipped to `from` for the first one).
   const bucketOf = bucket === "hour" || bucket === "day"
     ? `make_timestamp(greatest(atom * ${A}, ${F}))`
@@ -89,7 +95,7 @@ export async function resampleSteps(
   await db.run(`
     CREATE OR REPLACE TABLE ${id(options.output)} AS
     WITH n AS (
-      SELECT ${gc} greatest(t, ${F}) AS s, least(coalesce(lead(t) OVER (${part} ORDER BY t), ${T}), ${T}) AS e,
+      SELECT ${gc} greatest(t, ${F}) AS s, least(coalesce(${nextT}, ${T}), ${T}) AS e,
         ${vals.map((c) => c.v).join(", ")}
       FROM ${id(options.steps)}
     ), cut AS (

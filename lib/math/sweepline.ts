@@ -158,6 +158,11 @@ export async function deltasToSteps(
     grouped?: boolean;
     /** The lanes the deltas carry (`planLanes()`): their columns, unpacked at the end. */
     lanes?: readonly Lane[];
+    /**
+     * Also write this column: the group's next instant (NULL on its last step), from the same
+     * window as the running sums, so that readers of the steps need no window of their own.
+     */
+    next?: string;
   },
 ): Promise<void> {
   const g = options.groups.map(id);
@@ -191,10 +196,12 @@ export async function deltasToSteps(
     );
   }
   const list = options.values.map((v) => `${unpacked.get(id(v))} AS ${id(v)}`).join(", ");
+  const next = options.next ? `, ${id(options.next)}` : "";
+  const nextRun = options.next ? `, lead(t) OVER (${part} ORDER BY t) AS ${id(options.next)}` : "";
   await db.run(`
     CREATE OR REPLACE TABLE ${id(options.output)} AS
     WITH net AS (${net})
-    SELECT ${gc} t, ${list} FROM (SELECT ${gc} t, ${run} FROM net)`);
+    SELECT ${gc} t, ${list}${next} FROM (SELECT ${gc} t, ${run}${nextRun} FROM net)`);
 }
 
 /**
@@ -231,6 +238,8 @@ export async function intervalsToCombinedSteps(
     values: readonly string[];
     coefficients: string;
     output: string;
+    /** Also write the next instant of each step in this column (as {@linkcode deltasToSteps}). */
+    next?: string;
   },
 ): Promise<Lane[]> {
   const { input, seriesColumn, groups, values, coefficients, output } = options;
@@ -252,7 +261,15 @@ export async function intervalsToCombinedSteps(
     view: true,
   });
   // combineDeltas grouped by (series, groups, t) already: no second aggregation.
-  await deltasToSteps(db, { deltas: combined, groups: all, values, output, grouped: true, lanes });
+  await deltasToSteps(db, {
+    deltas: combined,
+    groups: all,
+    values,
+    output,
+    grouped: true,
+    lanes,
+    ...(options.next ? { next: options.next } : {}),
+  });
   await db.run(`DROP VIEW ${id(combined)}; DROP VIEW ${id(deltas)}`);
   return lanes;
 }

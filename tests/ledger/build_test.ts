@@ -194,6 +194,10 @@ async function stackOf(db: Duck, rows: [string, number, number][]) {
   for (const [metric, t, n] of rows) {
     await db.run("INSERT INTO steps VALUES ($1, 'bm', $2, $3, 0, 0, 0, 0)", [metric, t, n]);
   }
+  // Each step's next instant, as buildSteps() writes it.
+  await db.run(
+    "CREATE OR REPLACE TABLE steps AS SELECT *, lead(t) OVER (PARTITION BY metric, node_type ORDER BY t) AS t_next FROM steps",
+  );
   return (await ledgerChecks(db, 100n)).stack;
 }
 
