@@ -13,7 +13,7 @@ import { sqlLiteral } from "./sql.ts";
 import type { SiteConfig } from "./config.ts";
 import { loadSnapshot, type Snapshot } from "./fetch/manifest.ts";
 import { atomicWriteText, exists } from "./fs.ts";
-import { buildSpans, type SpansResult, writeSpansOutputs } from "./spans/build.ts";
+import { buildSpans, dropCheckTables, type SpansResult, writeSpansOutputs } from "./spans/build.ts";
 import type { SpanRules } from "./spans/context.ts";
 import { describeViolations } from "./spans/invariants.ts";
 import { buildLedger, type LedgerChecks, writeLedgerOutputs } from "./ledger/build.ts";
@@ -99,6 +99,7 @@ export async function runSpansStage(
     rules: options.rules,
     failOnViolation: false,
   });
+  await dropCheckTables(db);
   await writeSpansOutputs(db, result, dir);
   if (!result.invariants.ok) {
     throw new Error(

@@ -10,7 +10,8 @@ import { sqlLiteral } from "../sql.ts";
 
 /**
  * Whether statement times are traced: `LEDGER_SQL_TRACE=1` prints one line per statement to
- * stderr (`sql <ms> <its first 160 characters>`), which is how the stages' profiles in
+ * stderr (`sql <ms> <MiB DuckDB's buffers hold after it> <MiB resident> <its first 160
+ * characters>`), which is how the stages' profiles in
  * docs/decisions/0008-stage-performance.md are taken. Off without the variable, or without the
  * permission to read it.
  */
@@ -22,15 +23,27 @@ const TRACE = (() => {
   }
 })();
 
-/** Runs `f`, printing its time and the statement's head when tracing. */
-async function traced<T>(sql: string, f: () => Promise<T>): Promise<T> {
+/**
+ * Runs `f`, printing its time, the memory DuckDB's buffer manager holds after it and the
+ * process's resident set (MiB) and the statement's head when tracing.
+ */
+async function traced<T>(
+  conn: DuckDBConnection,
+  sql: string,
+  f: () => Promise<T>,
+): Promise<T> {
   if (!TRACE) return await f();
   const t0 = performance.now();
   try {
     return await f();
   } finally {
+    const ms = (performance.now() - t0).toFixed(0).padStart(7);
+    const used = await conn.runAndReadAll(
+      "SELECT (sum(memory_usage_bytes) / 1048576)::INTEGER FROM duckdb_memory()",
+    ).then((r) => String(r.getRowsJS()[0]?.[0] ?? "?"), () => "?");
+    const rss = String(Math.round(Deno.memoryUsage().rss / 2 ** 20)).padStart(5);
     const head = sql.replace(/\s+/g, " ").trim().slice(0, 160);
-    console.error(`sql ${(performance.now() - t0).toFixed(0).padStart(7)} ${head}`);
+    console.error(`sql ${ms} ${used.padStart(5)} ${rss} ${head}`);
   }
 }
 
@@ -99,24 +112,24 @@ export class Duck implements Disposable {
 
   /** Runs statements; nothing is returned. */
   async run(sql: string, params?: Params): Promise<void> {
-    await traced(sql, () => this.conn.run(sql, params));
+    await traced(this.conn, sql, () => this.conn.run(sql, params));
   }
 
   /** Rows as JS objects (BIGINT as bigint, TIMESTAMP and DATE as Date). */
   async rows<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await traced(sql, () => this.conn.runAndReadAll(sql, params));
+    const reader = await traced(this.conn, sql, () => this.conn.runAndReadAll(sql, params));
     return reader.getRowObjectsJS() as T[];
   }
 
   /** Rows as JSON-safe objects (BIGINT and DECIMAL as strings, TIMESTAMP as text). */
   async json<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await traced(sql, () => this.conn.runAndReadAll(sql, params));
+    const reader = await traced(this.conn, sql, () => this.conn.runAndReadAll(sql, params));
     return reader.getRowObjectsJson() as T[];
   }
 
   /** The first column of the first row, as JS (undefined when there is no row). */
   async value<T = unknown>(sql: string, params?: Params): Promise<T> {
-    const reader = await traced(sql, () => this.conn.runAndReadAll(sql, params));
+    const reader = await traced(this.conn, sql, () => this.conn.runAndReadAll(sql, params));
     const rows = reader.getRowsJS();
     return (rows[0]?.[0] ?? undefined) as T;
   }
@@ -155,6 +168,37 @@ export function memoryLimit(text: string, what = "memory limit"): string {
     throw new Error(`Cannot read ${what}: expected a size such as 1GiB or 800MB, found "${text}"`);
   }
   return text;
+}
+
+/**
+ * DuckDB's memory limit of a database, in bytes (as `current_setting('memory_limit')` says it:
+ * `1.0 GiB`, `256.0 MiB`).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { memoryLimitBytes, stageDb } from "./duckdb.ts";
+ * const db = await stageDb({ tempDir: `${await Deno.makeTempDir()}/.duckdb-1.tmp`, limit: "256MiB" });
+ * equal(await memoryLimitBytes(db), 256 * 2 ** 20);
+ * db.close();
+ * ```
+ */
+export async function memoryLimitBytes(db: Duck): Promise<number> {
+  const text = await db.value<string>("SELECT current_setting('memory_limit')");
+  const m = /^([\d.]+)\s*(bytes|KiB|MiB|GiB|TiB|KB|MB|GB|TB)$/.exec(String(text).trim());
+  if (!m) throw new Error(`Cannot read DuckDB's memory limit: expected a size, found "${text}"`);
+  const unit: Record<string, number> = {
+    bytes: 1,
+    KiB: 2 ** 10,
+    MiB: 2 ** 20,
+    GiB: 2 ** 30,
+    TiB: 2 ** 40,
+    KB: 1e3,
+    MB: 1e6,
+    GB: 1e9,
+    TB: 1e12,
+  };
+  return Number(m[1]) * unit[m[2]];
 }
 
 /**

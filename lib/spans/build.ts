@@ -24,7 +24,7 @@ import { isoOfUs, utcUs } from "../time.ts";
 import { sqlLiteral } from "../sql.ts";
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { enumConstant, sqlBigint } from "../db/duckdb.ts";
+import { enumConstant, memoryLimitBytes, sqlBigint } from "../db/duckdb.ts";
 import { qualifiedName, REGISTRY } from "../registry.ts";
 import type { SiteConfig } from "../config.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
@@ -34,7 +34,7 @@ import { createCollectors } from "./pieces.ts";
 import { DEFAULT_RULES, type SpanContext, type SpanRules } from "./context.ts";
 import { declaredReasons, type SpanPlan } from "./plan.ts";
 import { SPAN_PLANS } from "./plans.ts";
-import { runSteps, screenAll } from "./runner.ts";
+import { chainsSideBySide, runSteps, screenAll } from "./runner.ts";
 import { reportDuplicates } from "./duplicates.ts";
 import { HOST_WINDOWS } from "./node_types.ts";
 import { checkInvariants, describeViolations, type Invariants } from "./invariants.ts";
@@ -47,6 +47,11 @@ export interface BuildSpansOptions {
   failOnViolation?: boolean;
   /** The span sources (plans.ts `SPAN_PLANS` by default). */
   plans?: readonly SpanPlan[];
+  /**
+   * Run the two chains side by side (true) or one after the other (false). @default {runner.ts
+   * `chainsSideBySide` of the snapshot's size and DuckDB's memory limit}
+   */
+  sideBySide?: boolean;
 }
 
 /** What {@linkcode buildSpans} did. */
@@ -108,7 +113,8 @@ async function checkReasons(db: Duck, plans: readonly SpanPlan[]): Promise<void>
 /**
  * Builds the spans of a site's snapshot into the views `spans` and `audit` of `db` (over its
  * tables `span_pieces` and `audit_pieces`): stages the snapshot, screens every source's rows
- * (two chains side by side), then runs the plans' steps in dependency order (plans.ts
+ * (two chains side by side, or one after the other when the snapshot is large for DuckDB's
+ * memory limit: runner.ts `chainsSideBySide`), then runs the plans' steps in dependency order (plans.ts
  * `orderSteps`), building each layer's windows when a step first needs them, and checks the
  * invariants.
  *
@@ -153,9 +159,13 @@ export async function buildSpans(
   const duplicateNotes = await reportDuplicates(db);
 
   // The two chains run side by side, each on its connection (one statement alone leaves part of
-  // the second core idle); notes keep the plans' order.
-  using side = await db.connect();
-  const on = { hosts: ctx, instances: { ...ctx, db: side } };
+  // the second core idle), unless the snapshot is large for the memory limit (chainsSideBySide);
+  // notes keep the plans' order.
+  const inputBytes = (await Promise.all(Object.values(staged.files).map((f) => Deno.stat(f))))
+    .reduce((sum, st) => sum + st.size, 0);
+  const both = options.sideBySide ?? chainsSideBySide(inputBytes, await memoryLimitBytes(db));
+  using second = both ? await db.connect() : null;
+  const on = { hosts: ctx, instances: { ...ctx, db: second ?? db } };
   const live = await screenAll(plans, on, planNotes);
   const results = await runSteps(plans, on, live);
   await checkReasons(db, plans);
@@ -285,6 +295,23 @@ async function finalTables(
       siteRatio === undefined ? "Nova's KVM default" : "the site's cpu_allocation_ratio"
     })`,
   ];
+}
+
+/**
+ * Drops the tables only the invariants read (`input_rows`, one row per source row, and
+ * `stopped_pieces`), once they are checked: writing the outputs sorts the spans and the audit,
+ * and on 10x `tacc` the 10M input rows beside those sorts were memory DuckDB had to spill.
+ * {@linkcode buildSpans}' callers that run `checkInvariants` again must do so before.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await buildSpans(db, snapshot, site);
+ * await dropCheckTables(db);
+ * await writeSpansOutputs(db, result, site.outputDir);
+ * ```
+ */
+export async function dropCheckTables(db: Duck): Promise<void> {
+  await db.run("DROP TABLE IF EXISTS input_rows; DROP TABLE IF EXISTS stopped_pieces");
 }
 
 /**

@@ -3,7 +3,9 @@
  * time and result, and whether any event of its action failed.
  *
  * Times come from the events (`finish_time`, else `start_time`): `instance_actions.finish_time`
- * is almost always NULL. An action with a failed event changes nothing.
+ * is almost always NULL. An action with a failed event changes nothing. Only successful
+ * `compute_*` events are kept (what every reader asks for: the last host, the termination, the
+ * shelving and the replay of actions); whether their action failed is judged on all its events.
  *
  * @module
  */
@@ -36,5 +38,6 @@ export async function instanceEvents(ctx: SpanContext): Promise<void> {
       a.id IN (SELECT action_id FROM failed) AS action_failed
     FROM stg_nova_instance_actions a
     JOIN stg_nova_instance_actions_events e ON e.action_id = a.id
-    WHERE a.instance_uuid IS NOT NULL AND coalesce(e.finish_time, e.start_time) IS NOT NULL`);
+    WHERE a.instance_uuid IS NOT NULL AND coalesce(e.finish_time, e.start_time) IS NOT NULL
+      AND e.result = 'Success' AND starts_with(e.event, 'compute_')`);
 }

@@ -75,11 +75,21 @@ export async function instanceReservations(ctx: SpanContext): Promise<void> {
     SELECT id, instance_uuid, spec IS NULL AS no_spec,
       TRY(json_extract_string(spec, ${paths})) AS p
     FROM stg_nova_api_request_specs;
-    CREATE OR REPLACE TABLE instance_reservation_of AS
+    CREATE OR REPLACE TABLE spec_reservation AS
     SELECT instance_uuid AS uuid, coalesce(nullif(p[1], ''), nullif(regexp_extract(p[2], '^reservation:(.+)$', 1), ''),
       nullif(p[3], ''), r.id) AS reservation
     FROM spec_paths LEFT JOIN stg_blazar_reservations r ON r.id = p[4]
     WHERE p IS NOT NULL;
+    -- Only instances with a reservation, each with its lease's project: the reservations and
+    -- leases are joined here, on their own, not inside the instances' join (10x tacc: that join
+    -- held both tables' hash tables beside the instances' and passed 1 GiB).
+    CREATE OR REPLACE TABLE instance_reservation_of AS
+    SELECT s.uuid, s.reservation, l.project_id
+    FROM spec_reservation s
+    LEFT JOIN stg_blazar_reservations r ON r.id = s.reservation
+    LEFT JOIN stg_blazar_leases l ON l.id = r.lease_id
+    WHERE s.reservation IS NOT NULL;
+    DROP TABLE spec_reservation;
     CREATE OR REPLACE TABLE spec_problems AS
     SELECT id::VARCHAR AS row_id, instance_uuid FROM spec_paths WHERE p IS NULL AND NOT no_spec;
     DROP TABLE spec_paths;`);
@@ -96,7 +106,7 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
   const ops = ctx.opsProjects ?? [];
   const held = ops.length === 0
     ? "false"
-    : `coalesce(rl.project_id IN (${ops.map((p) => sqlLiteral(p)).join(", ")}), false)`;
+    : `coalesce(r.project_id IN (${ops.map((p) => sqlLiteral(p)).join(", ")}), false)`;
   await ctx.db.run(`
     CREATE OR REPLACE TABLE known_hypervisors AS
     SELECT DISTINCT hypervisor_hostname AS hostname FROM stg_nova_compute_nodes WHERE hypervisor_hostname IS NOT NULL
@@ -132,7 +142,7 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
         WHEN kh.hostname IS NULL THEN 'host from compute event (no record of it elsewhere)'
         ELSE 'host from compute event'
       END AS host_detail,
-      r.reservation, coalesce(rl.project_id, i.project_id) AS project_id, ${held} AS held,
+      r.reservation, coalesce(r.project_id, i.project_id) AS project_id, ${held} AS held,
       i.vcpus::DOUBLE AS vcpus, i.memory_mb::DOUBLE AS memory_mb,
       (coalesce(i.root_gb, 0) + coalesce(i.ephemeral_gb, 0))::DOUBLE AS disk_gb
     FROM stg_nova_instances i
@@ -140,11 +150,7 @@ async function instanceCandidates(ctx: SpanContext): Promise<StagedSource> {
     LEFT JOIN last_host lh ON lh.uuid = i.uuid
     LEFT JOIN known_hypervisors kh ON kh.hostname = lh.host
     LEFT JOIN service_hypervisors sh ON sh.host = lh.host
-    LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid
-    LEFT JOIN (
-      SELECT br.id, bl.project_id FROM stg_blazar_reservations br
-      JOIN stg_blazar_leases bl ON bl.id = br.lease_id
-    ) rl ON rl.id = r.reservation`);
+    LEFT JOIN instance_reservation_of r ON r.uuid = i.uuid`);
   // Occupancy segments: on at launch, off at a shelve-offload, on again at an unshelve.
   await ctx.db.run(`
     CREATE OR REPLACE TABLE inst_segments AS

@@ -25,12 +25,36 @@ import { LAYERS } from "./layers.ts";
 export type Chains = Readonly<Record<Chain, SpanContext>>;
 
 /**
- * Runs two chains of statements at once (each on its own connection) and waits for both, so
- * that neither is still running when the caller goes on or closes a connection; the first
- * failure is thrown.
+ * Whether the two chains run side by side: when the snapshot's parquet files take at most a
+ * quarter of DuckDB's memory limit. Two statements at once hold two working sets, each several
+ * times the compressed columns it reads; above that share they run one after the other (10x
+ * `tacc`, 1.2 GB of parquet under 1 GiB: side by side ran out of memory, one after the other
+ * completes; docs/decisions/0008-stage-performance.md).
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { chainsSideBySide } from "./runner.ts";
+ * const GiB = 2 ** 30;
+ * equal(chainsSideBySide(121e6, GiB), true); // tacc
+ * equal(chainsSideBySide(1.2e9, GiB), false); // 10x tacc
+ * ```
  */
-async function sideBySide(run: (chain: Chain) => Promise<void>): Promise<void> {
+export function chainsSideBySide(inputBytes: number, memoryLimitBytes: number): boolean {
+  return inputBytes * 4 <= memoryLimitBytes;
+}
+
+/**
+ * Runs the two chains of statements, at once when each has its own connection (and waits for
+ * both, so that neither is still running when the caller goes on or closes a connection; the
+ * first failure is thrown), else one after the other.
+ */
+async function sideBySide(on: Chains, run: (chain: Chain) => Promise<void>): Promise<void> {
   const chains: Chain[] = ["hosts", "instances"];
+  if (on.hosts.db === on.instances.db) {
+    for (const chain of chains) await run(chain);
+    return;
+  }
   const results = await Promise.allSettled(chains.map(run));
   for (const r of results) if (r.status === "rejected") throw r.reason;
 }
@@ -51,7 +75,7 @@ export async function screenAll(
 ): Promise<Map<string, TableHandle<"live">>> {
   const live = new Map<string, TableHandle<"live">>();
   const records = plans.filter((p): p is RecordsPlan => p.kind === "records");
-  await sideBySide(async (chain) => {
+  await sideBySide(on, async (chain) => {
     const c = on[chain];
     for (const p of records.filter((p) => p.chain === chain)) {
       const staged = await p.stage(c);
@@ -110,7 +134,7 @@ export async function runSteps(
       layers.set(l, await LAYERS[l].build(on.hosts));
       built.add(l);
     }
-    await sideBySide(async (chain) => {
+    await sideBySide(on, async (chain) => {
       for (const s of now.filter((s) => plans[s.plan].chain === chain)) {
         const p = plans[s.plan];
         if (p.kind === "records") await settle(on[chain], p, live.get(p.source)!, layers);

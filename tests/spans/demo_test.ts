@@ -109,3 +109,31 @@ Deno.test("spans of the demo site reproduce the ground truth to the second after
     "the comparison covers active hours",
   );
 });
+
+Deno.test("the two chains side by side and one after the other give the same spans and audit", async () => {
+  const { snapshot } = await demoSnapshot("small");
+  const { truth } = await demoSite("small");
+  const site = {
+    key: "small",
+    blazarCoverageStart: truth.blazar_cutoff,
+    maintenance: DEFAULT_MAINTENANCE,
+  };
+  using db = await Duck.open();
+  using other = await Duck.open();
+  await buildSpans(db, snapshot, site, { sideBySide: true });
+  await buildSpans(other, snapshot, site, { sideBySide: false });
+  const dir = await Deno.makeTempDir();
+  for (const [d, name] of [[db, "a"], [other, "b"]] as const) {
+    for (const t of ["spans", "audit"]) {
+      await d.run(`COPY ${t} TO ${sqlLiteral(join(dir, `${name}_${t}.parquet`))} (FORMAT parquet)`);
+    }
+  }
+  for (const t of ["spans", "audit"]) {
+    const [a, b] = ["a", "b"].map((n) => sqlLiteral(join(dir, `${n}_${t}.parquet`)));
+    const n = Number(await db.value(`SELECT count(*) FROM ${a}`));
+    ok(n >= 50, `${t}: ${n} rows`);
+    equal(await db.value(`SELECT count(*) FROM (FROM ${a} EXCEPT ALL FROM ${b})`), 0n, t);
+    equal(await db.value(`SELECT count(*) FROM (FROM ${b} EXCEPT ALL FROM ${a})`), 0n, t);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
