@@ -24,7 +24,7 @@ import { isoOfUs, utcUs } from "../time.ts";
 import { sqlLiteral } from "../sql.ts";
 import { join } from "node:path";
 import type { Duck } from "../db/duckdb.ts";
-import { enumConstant, memoryLimitBytes, sqlBigint } from "../db/duckdb.ts";
+import { enumConstant, enumType, memoryLimitBytes, sqlBigint } from "../db/duckdb.ts";
 import { qualifiedName, REGISTRY } from "../registry.ts";
 import type { SiteConfig } from "../config.ts";
 import type { Snapshot } from "../fetch/manifest.ts";
@@ -252,6 +252,12 @@ async function finalTables(
     SELECT count(DISTINCT hostname) FILTER (WHERE hypervisor_type <> 'ironic')::INTEGER AS kvm_hosts,
       count(DISTINCT hostname) FILTER (WHERE hypervisor_type <> 'ironic' AND coalesce(cpu_allocation_ratio, 0) <= 0)::INTEGER AS defaulted
     FROM ${HOST_WINDOWS.name}`);
+  // Host names as an ENUM (in byte order, so they sort as their text): writing spans.parquet
+  // sorts by host name among its leading columns.
+  const [names] = await db.json<{ hosts: string[] | null }>(
+    "SELECT list(DISTINCT hostname) FILTER (WHERE hostname IS NOT NULL) AS hosts FROM span_pieces",
+  );
+  const hostType = enumType(names.hosts ?? []);
   const fallback = siteRatio ?? KVM_CPU_ALLOCATION_RATIO;
   const ratio = `CASE WHEN w.hypervisor_type = 'ironic' THEN 1.0
     WHEN coalesce(w.cpu_allocation_ratio, 0) > 0 THEN w.cpu_allocation_ratio ELSE ${fallback}::DOUBLE END`;
@@ -261,7 +267,7 @@ async function finalTables(
   await db.run(`
     CREATE OR REPLACE VIEW spans AS
     SELECT ${siteCol}, p.source, p.metric, p.entity_id, p.row_id AS source_row_id,
-      p.hostname AS hypervisor_hostname, coalesce(w.node_type, 'unknown') AS node_type,
+      CAST(p.hostname AS ${hostType}) AS hypervisor_hostname, coalesce(w.node_type, 'unknown') AS node_type,
       make_timestamp(p.s) AS start, CASE WHEN p.e >= ${asOf} THEN NULL ELSE make_timestamp(p.e) END AS "end",
       CASE WHEN ${kvm} THEN p.vcpus / nullif(w.vcpus, 0) ELSE coalesce(p.nodes, 1) END::DOUBLE AS nodes,
       CASE WHEN ${kvm} THEN p.vcpus ELSE w.vcpus END::DOUBLE AS vcpus,

@@ -54,23 +54,27 @@ export async function checkInvariants(
   options: { partition?: boolean } = {},
 ): Promise<Invariants> {
   const asOf = sqlBigint(asOfUs);
-  // One pass over all ids: valid and rejected sums per id (full join, ids equal even when NULL, as
-  // the UNION that counted invented ids had them), then a full join with the input rows; ids
-  // only on the right are invented. This replaced a UNION and an anti-join over the same ids.
+  // One pass over all ids: valid and rejected sums per id (one aggregation over spans and audit;
+  // NULL ids group together, as the UNION that counted invented ids had them), then a full join
+  // with the input rows; ids only on the right are invented. This replaced a UNION and an
+  // anti-join over the same ids, then two aggregations and a full join of their results.
   const rows = await db.json<Record<string, string | number>>(`
     WITH inp AS (
       SELECT source, row_id, CASE WHEN s IS NULL THEN 0 ELSE greatest(0, coalesce(e, ${asOf}) - s) END AS us
       FROM input_rows
-    ), v AS (
-      SELECT source, row_id, sum(e - s)::HUGEINT AS us FROM span_pieces
-      WHERE source IN (SELECT DISTINCT source FROM input_rows) GROUP BY ALL
-    ), r AS (
-      SELECT source, row_id, sum(us)::HUGEINT AS us FROM audit_pieces GROUP BY ALL
     ), out AS (
-      SELECT coalesce(v.source, r.source) AS source, coalesce(v.row_id, r.row_id) AS row_id,
-        v.us AS valid_us, r.us AS rejected_us, v.source IS NOT NULL AS has_valid,
-        r.source IS NOT NULL AS has_rejected
-      FROM v FULL JOIN r ON r.source = v.source AND r.row_id IS NOT DISTINCT FROM v.row_id
+      -- Valid and rejected time per source row in one aggregation over both tables (not two,
+      -- then a full join of their results): 10x tacc has 10M input rows.
+      SELECT source, row_id,
+        sum(us) FILTER (WHERE valid)::HUGEINT AS valid_us,
+        sum(us) FILTER (WHERE NOT valid)::HUGEINT AS rejected_us,
+        bool_or(valid) AS has_valid, bool_or(NOT valid) AS has_rejected
+      FROM (
+        SELECT source, row_id, e - s AS us, true AS valid FROM span_pieces
+        WHERE source IN (SELECT DISTINCT source FROM input_rows)
+        UNION ALL
+        SELECT source, row_id, us, false FROM audit_pieces
+      ) GROUP BY source, row_id
     ), per_row AS (
       SELECT coalesce(i.source, o.source) AS source, i.source IS NOT NULL AS is_input, i.us AS input_us,
         coalesce(o.valid_us, 0) AS valid_us, coalesce(o.rejected_us, 0) AS rejected_us,
