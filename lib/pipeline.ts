@@ -326,9 +326,32 @@ export async function runPipeline(
     });
   } catch (e) {
     const failed = await keepFailedSet(pending);
-    const message = (e as Error).message.replaceAll(pending.dir, failed);
+    const message = withMemoryHint((e as Error).message.replaceAll(pending.dir, failed), site);
     throw new Error(message, { cause: e });
   }
+}
+
+/**
+ * A stage's error message, with what to do added when DuckDB ran out of the site's memory limit
+ * (its message says how much was in use, not which setting holds it).
+ *
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { withMemoryHint } from "./pipeline.ts";
+ * const site = { key: "big", memoryLimit: undefined };
+ * match(withMemoryHint("Out of Memory Error: failed to pin block (1.0 GiB/1.0 GiB used)", site),
+ *   /raise memory_limit of site "big" in sites.yaml \(now 1GiB/);
+ * ```
+ */
+export function withMemoryHint(
+  message: string,
+  site: Pick<SiteConfig, "key" | "memoryLimit">,
+): string {
+  if (!/Out of Memory Error/i.test(message)) return message;
+  return `${message}: DuckDB needs more than the memory it may use here; raise memory_limit of site "${site.key}" in sites.yaml (now ${
+    site.memoryLimit ?? DEFAULT_MEMORY_LIMIT
+  }; a bigger limit spills less, and the process's peak resident memory is about 0.6-0.9 GiB above it, docs/decisions/0008-stage-performance.md)`;
 }
 
 async function runInto(

@@ -170,3 +170,20 @@ Deno.test("deno task pipeline fails with one clear line on bad input", async () 
   match(badDate.err, /expected --start YYYY-MM-DD, found "2024-13"/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("runPipeline() out of DuckDB's memory says which site key to raise, and keeps the old set", async () => {
+  const { snapshot } = await demoSnapshot("small");
+  const out = await Deno.makeTempDir();
+  const site = await demoSiteConfig(snapshot.inputDir, out);
+  await runPipeline(site);
+  const before = await Deno.readTextFile(join(out, OUTPUT_FILES.run));
+  const error = await runPipeline({ ...site, memoryLimit: "1MiB" }).then(
+    () => null,
+    (e: Error) => e.message,
+  );
+  ok(error !== null, "a 1 MiB limit fails");
+  match(error, /Out of Memory Error/);
+  match(error, /raise memory_limit of site "demo" in sites\.yaml \(now 1MiB/);
+  equal(await Deno.readTextFile(join(out, OUTPUT_FILES.run)), before);
+  await Deno.remove(out, { recursive: true });
+});
