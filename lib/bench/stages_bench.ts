@@ -425,6 +425,7 @@ export function runRatios(step: readonly Measure[], floor: readonly Measure[]): 
  * match(md, /\| tacc \| 02 spans \| 1 \| 3,000 source rows \| 3\.00 \| 1,000 \| 900 \| 3\.00x \| 3\.00 \|/);
  * match(md, /stage 02 within 2\.0x of its floor on `tacc`.*: NOT met \(3\.00x\)/);
  * match(md, /stage 03 .*within 3\.0x of its floor on `tacc`.*: met \(2\.00x;/);
+ * match(md, /what was tried: `docs\/decisions\/0008-stage-performance\.md`/);
  * ```
  */
 export function stagesBenchMarkdown(r: StagesBenchResult): string {
@@ -487,5 +488,11 @@ export function stagesBenchMarkdown(r: StagesBenchResult): string {
     );
   }
   if (targets.length > 0) lines.push("", "Targets (issue 21):", "", ...targets);
+  if (targets.some((t) => t.includes("NOT met"))) {
+    lines.push(
+      "",
+      "Where the time goes (statement by statement, `LEDGER_SQL_TRACE=1`) and what was tried: `docs/decisions/0008-stage-performance.md`, fifth round.",
+    );
+  }
   return lines.join("\n");
 }
