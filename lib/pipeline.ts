@@ -351,7 +351,7 @@ export function withMemoryHint(
   if (!/Out of Memory Error/i.test(message)) return message;
   return `${message}: DuckDB needs more than the memory it may use here; raise memory_limit of site "${site.key}" in sites.yaml (now ${
     site.memoryLimit ?? DEFAULT_MEMORY_LIMIT
-  }; a bigger limit spills less, and the process's peak resident memory is about 0.6-0.9 GiB above it, docs/decisions/0008-stage-performance.md)`;
+  }; a bigger limit spills less, and the process's peak resident memory can be up to about 1 GiB above it, docs/decisions/0008-stage-performance.md)`;
 }
 
 async function runInto(
