@@ -151,6 +151,18 @@ export class Duck implements Disposable {
 /** DuckDB's memory limit for the stages when the site sets none (`memory_limit` in sites.yaml). */
 export const DEFAULT_MEMORY_LIMIT = "1GiB";
 
+/** The units of a memory size as DuckDB takes and prints it, in bytes. */
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+};
+
 /**
  * Checks a memory size as DuckDB's `memory_limit` takes it (`1GiB`, `1.5GB`, `800MB`) and returns
  * it; throws naming `what` otherwise.
@@ -164,7 +176,8 @@ export const DEFAULT_MEMORY_LIMIT = "1GiB";
  * ```
  */
 export function memoryLimit(text: string, what = "memory limit"): string {
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.test(text)) {
+  const m = /^\d+(\.\d+)?\s*([A-Za-z]+)$/.exec(text);
+  if (!m || !Object.hasOwn(SIZE_UNITS, m[2])) {
     throw new Error(`Cannot read ${what}: expected a size such as 1GiB or 800MB, found "${text}"`);
   }
   return text;
@@ -185,20 +198,12 @@ export function memoryLimit(text: string, what = "memory limit"): string {
  */
 export async function memoryLimitBytes(db: Duck): Promise<number> {
   const text = await db.value<string>("SELECT current_setting('memory_limit')");
-  const m = /^([\d.]+)\s*(bytes|KiB|MiB|GiB|TiB|KB|MB|GB|TB)$/.exec(String(text).trim());
-  if (!m) throw new Error(`Cannot read DuckDB's memory limit: expected a size, found "${text}"`);
-  const unit: Record<string, number> = {
-    bytes: 1,
-    KiB: 2 ** 10,
-    MiB: 2 ** 20,
-    GiB: 2 ** 30,
-    TiB: 2 ** 40,
-    KB: 1e3,
-    MB: 1e6,
-    GB: 1e9,
-    TB: 1e12,
-  };
-  return Number(m[1]) * unit[m[2]];
+  const m = /^([\d.]+)\s*([A-Za-z]+)$/.exec(String(text).trim());
+  const unit = m?.[2] === "bytes" ? 1 : m && Object.hasOwn(SIZE_UNITS, m[2]) ? SIZE_UNITS[m[2]] : 0;
+  if (!m || unit === 0) {
+    throw new Error(`Cannot read DuckDB's memory limit: expected a size, found "${text}"`);
+  }
+  return Number(m[1]) * unit;
 }
 
 /**
