@@ -1,8 +1,29 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Duck } from "../../lib/db/duckdb.ts";
 import { deltasToSteps, intervalsToDeltas } from "../../lib/math/sweepline.ts";
-import { resampleSteps } from "../../lib/math/resample.ts";
+import { type Bucket, resampleSteps } from "../../lib/math/resample.ts";
 import { Rng } from "../../lib/demo/rng.ts";
+
+/** {@linkcode resampleSteps} over the table `st` (group `g`, value `v`) into `output` (`r`). */
+function resampleSt(
+  db: Duck,
+  bucket: Bucket,
+  from: bigint,
+  to: bigint,
+  more: { output?: string; fill?: boolean } = {},
+): Promise<void> {
+  const { output = "r", ...rest } = more;
+  return resampleSteps(db, {
+    steps: "st",
+    groups: ["g"],
+    values: ["v"],
+    bucket,
+    from,
+    to,
+    output,
+    ...rest,
+  });
+}
 
 const H = 3_600_000_000n;
 const D = 24n * H;
@@ -72,15 +93,7 @@ Deno.test("resampleSteps() gives exact time-weighted means: mean x length = inte
     D + 12n * H
   }, 0.0), ('a', ${3n * D + 18n * H}, 8.0)
   ) t(g, t, v)`);
-  await resampleSteps(db, {
-    steps: "st",
-    groups: ["g"],
-    values: ["v"],
-    bucket: "day",
-    from: 0n,
-    to: 4n * D,
-    output: "r",
-  });
+  await resampleSt(db, "day", 0n, 4n * D);
   const days = await db.json<{ seconds: number; integral_v: number; mean_v: number }>(
     "SELECT seconds, integral_v, mean_v FROM r ORDER BY bucket_start",
   );
@@ -92,28 +105,12 @@ Deno.test("resampleSteps() gives exact time-weighted means: mean x length = inte
   ]);
   for (const d of days) equal(d.mean_v * d.seconds, d.integral_v);
   // Hours: the day of 12 h at 6 then 0.
-  await resampleSteps(db, {
-    steps: "st",
-    groups: ["g"],
-    values: ["v"],
-    bucket: "hour",
-    from: D + 11n * H,
-    to: D + 13n * H,
-    output: "h",
-  });
+  await resampleSt(db, "hour", D + 11n * H, D + 13n * H, { output: "h" });
   deepEqual(await db.json("SELECT mean_v FROM h ORDER BY bucket_start"), [{ mean_v: 6 }, {
     mean_v: 0,
   }]);
   // A window that starts inside a step, in the middle of an hour: partial first bucket.
-  await resampleSteps(db, {
-    steps: "st",
-    groups: ["g"],
-    values: ["v"],
-    bucket: "day",
-    from: D + 6n * H,
-    to: 2n * D,
-    output: "p",
-  });
+  await resampleSt(db, "day", D + 6n * H, 2n * D, { output: "p" });
   deepEqual(await db.json("SELECT seconds, mean_v FROM p"), [{ seconds: 18 * 3600, mean_v: 2 }]);
 });
 
@@ -127,15 +124,7 @@ Deno.test("resampleSteps() sums days into weeks, months and years exactly", asyn
   );
   const to = BigInt(Date.UTC(2025, 0, 1)) * 1000n;
   for (const bucket of ["week", "month", "year"] as const) {
-    await resampleSteps(db, {
-      steps: "st",
-      groups: ["g"],
-      values: ["v"],
-      bucket,
-      from: jan1,
-      to,
-      output: "r",
-    });
+    await resampleSt(db, bucket, jan1, to);
     const total = await db.value<number>("SELECT sum(integral_v) FROM r");
     equal(total, (40 * 3 + 326) * 86400, bucket);
   }
@@ -153,16 +142,7 @@ Deno.test("resampleSteps() with fill gives every group every bucket, 0 before it
   await db.run(`CREATE TABLE st AS SELECT * FROM (VALUES
     ('a', ${D + 12n * H}, 2.0), ('b', ${-H}, 3.0), ('c', ${5n * D}, 1.0)) t(g, t, v)`);
   for (const [bucket, n] of [["day", 3], ["week", 1]] as const) {
-    await resampleSteps(db, {
-      steps: "st",
-      groups: ["g"],
-      values: ["v"],
-      bucket,
-      from: 0n,
-      to: 3n * D,
-      output: "r",
-      fill: true,
-    });
+    await resampleSt(db, bucket, 0n, 3n * D, { fill: true });
     const rows = await db.json<{ g: string; n: number; sum: number; seconds: number }>(
       "SELECT g, count(*)::INTEGER AS n, sum(integral_v) AS sum, sum(seconds) AS seconds FROM r GROUP BY g ORDER BY g",
     );
@@ -173,16 +153,7 @@ Deno.test("resampleSteps() with fill gives every group every bucket, 0 before it
   }
   // Day 0 of group a: a row with integral and mean 0, not a missing row; without fill, none.
   for (const fill of [true, false]) {
-    await resampleSteps(db, {
-      steps: "st",
-      groups: ["g"],
-      values: ["v"],
-      bucket: "day",
-      from: 0n,
-      to: 3n * D,
-      output: "r",
-      fill,
-    });
+    await resampleSt(db, "day", 0n, 3n * D, { fill });
     deepEqual(
       await db.json(
         "SELECT integral_v, mean_v FROM r WHERE g = 'a' AND bucket_start = make_timestamp(0)",
